@@ -1,0 +1,63 @@
+# Hindsight. `make run` starts everything; `make test` runs the suite. See README.md.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test install install-dev migrate demo lint format typecheck ci bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the requirements change.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+## run: install, migrate, load the demo once, start web + Celery worker + beat (Ctrl-C stops all)
+run: demo
+	@echo
+	@echo "  Hindsight is starting on http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password: hindsight-demo): admin, responder, viewer"
+	@echo "  Ctrl-C stops the web server, the worker and beat."
+	@echo
+	HINDSIGHT_HOST=$(HOST) HINDSIGHT_PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+
+## test: the whole suite on SQLite with the embedded broker (browser tests skip without Chromium)
+test: install-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install-dev
+	$(BIN)/mypy .
+
+ci:
+	bash .ci/run
+
+bench: install-dev
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache

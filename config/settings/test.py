@@ -1,0 +1,19 @@
+"""Tests: fast password hashing, in-memory email, the same database and broker rules as base."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, REDIS_URL
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CELERY_BROKER_URL = REDIS_URL or os.environ.get(
+    "CELERY_BROKER_URL", f"sqla+sqlite:///{BASE_DIR / 'celery-broker-test.sqlite3'}"
+)
+REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/minute", "user": "100000/minute"}

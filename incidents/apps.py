@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class IncidentsConfig(AppConfig):
+    name = "incidents"
+    verbose_name = "Incidents"
+
+    def ready(self) -> None:
+        from incidents import signals  # noqa: F401 — creates profiles for new users

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from incidents.choices import CauseCategory, CauseRole, CauseStatus
+
+
+class Cause(models.Model):
+    """A contributing factor: what was suspected, confirmed or ruled out, and when."""
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="causes")
+    category = models.CharField(max_length=20, choices=CauseCategory.choices)
+    role = models.CharField(max_length=20, choices=CauseRole.choices, default=CauseRole.CONTRIBUTING)
+    status = models.CharField(max_length=20, choices=CauseStatus.choices, default=CauseStatus.SUSPECTED)
+    description = models.TextField()
+    evidence = models.ManyToManyField("timeline.TimelineEvent", blank=True, related_name="supports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # When the status last changed (suspected → confirmed, …); the history keeps every step.
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[evidence])
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["category", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} ({self.category}, {self.status})"

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from incidents.choices import ACTIVE_STATUSES, Severity, Status
+
+
+class Service(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Counter(models.Model):
+    """A named, gapless sequence (incident references), incremented under a row lock."""
+
+    name = models.CharField(max_length=50, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    def active(self) -> IncidentQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def countable(self) -> IncidentQuerySet:
+        """Leave out duplicates and false alarms, which must not skew metrics."""
+        return self.filter(duplicate_of__isnull=True, false_alarm=False)
+
+
+class Incident(models.Model):
+    number = models.PositiveIntegerField(unique=True, editable=False)
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    impact = models.TextField(blank=True)
+    severity = models.CharField(max_length=4, choices=Severity.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.INVESTIGATING)
+    services = models.ManyToManyField(Service, blank=True, related_name="incidents")
+    commander = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commanded_incidents",
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_incidents",
+    )
+    # People added explicitly; commander, reporter and authors of events are participants too.
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="participating_incidents"
+    )
+    private = models.BooleanField(default=False)
+    tags = models.JSONField(default=list, blank=True)
+
+    started_at = models.DateTimeField()
+    detected_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    mitigated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    false_alarm = models.BooleanField(default=False)
+
+    # Optimistic concurrency: a PATCH carrying a stale version is refused with 409.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[services], excluded_fields=["version", "updated_at"])
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-number"]
+        indexes = [
+            models.Index(fields=["status", "severity"]),
+            models.Index(fields=["-started_at", "-number"]),
+            models.Index(fields=["private"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(detected_at__gte=models.F("started_at")),
+                name="incident_detected_after_started",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("incident-detail", args=[self.reference])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def _seconds_since_start(self, moment: datetime | None) -> int | None:
+        if moment is None or self.started_at is None:
+            return None
+        return int((moment - self.started_at).total_seconds())
+
+    @property
+    def time_to_detect(self) -> int | None:
+        return self._seconds_since_start(self.detected_at)
+
+    @property
+    def time_to_acknowledge(self) -> int | None:
+        return self._seconds_since_start(self.acknowledged_at)
+
+    @property
+    def time_to_mitigate(self) -> int | None:
+        return self._seconds_since_start(self.mitigated_at)
+
+    @property
+    def time_to_resolve(self) -> int | None:
+        return self._seconds_since_start(self.resolved_at)

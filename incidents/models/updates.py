@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from incidents.choices import Audience, Status
+
+
+class StatusUpdate(models.Model):
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="updates")
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.INTERNAL)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    message = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    posted_at = models.DateTimeField(default=timezone.now)
+    # The `communication` timeline event written with it.
+    event = models.OneToOneField(
+        "timeline.TimelineEvent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="status_update",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        indexes = [models.Index(fields=["audience", "-posted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.audience} update on {self.incident_id}"

@@ -1,0 +1,67 @@
+"""Who may do what. Roles are the Django groups `viewer`, `responder` and `admin`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from incidents.choices import Role
+
+if TYPE_CHECKING:
+    from incidents.models import Incident
+
+
+def _group_names(user: Any) -> set[str]:
+    # Cached on the user object: templates ask several times per page.
+    cached = getattr(user, "_hindsight_groups", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
+        user._hindsight_groups = cached
+    return cached
+
+
+def is_admin(user: Any) -> bool:
+    """Return True for members of `admin` and for superusers."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_superuser) or Role.ADMIN in _group_names(user)
+
+
+def is_responder(user: Any) -> bool:
+    """Return True for those who may create and edit incidents (responders and admins)."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    return is_admin(user) or Role.RESPONDER in _group_names(user)
+
+
+def role_of(user: Any) -> str | None:
+    """Return the user's effective role; a signed-in user with no group is a viewer."""
+    if not user or not user.is_authenticated:
+        return None
+    if is_admin(user):
+        return Role.ADMIN
+    if is_responder(user):
+        return Role.RESPONDER
+    return Role.VIEWER
+
+
+def is_participant(user: Any, incident: Incident) -> bool:
+    """Return True if the user takes part in the incident (and so may see it when private)."""
+    if not user or not user.is_authenticated:
+        return False
+    if user.pk in (incident.commander_id, incident.reporter_id):
+        return True
+    if incident.participants.filter(pk=user.pk).exists():
+        return True
+    return incident.events.filter(author_id=user.pk).exists()
+
+
+def can_view_incident(user: Any, incident: Incident) -> bool:
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    if not incident.private or is_admin(user):
+        return True
+    return is_participant(user, incident)
+
+
+def can_edit_incident(user: Any, incident: Incident) -> bool:
+    return is_responder(user) and can_view_incident(user, incident)

@@ -1,0 +1,115 @@
+"""Reads. Every query that returns incidents, or things inside them, is scoped here by permission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from incidents.choices import ACTIVE_STATUSES
+from incidents.models import Cause, Incident, RemediationAction, Service, StatusUpdate
+from incidents.permissions import is_admin
+from timeline.models import TimelineEvent
+
+
+def visible_incidents_q(user: Any) -> Q:
+    """Return the condition an incident must meet to be visible to the user."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if is_admin(user):
+        return Q()
+    User = get_user_model()
+    wrote_in = Exists(TimelineEvent.all_objects.filter(incident=OuterRef("pk"), author_id=user.pk))
+    added = Exists(
+        User.participating_incidents.through.objects.filter(incident_id=OuterRef("pk"), user_id=user.pk)
+    )
+    return Q(private=False) | Q(commander_id=user.pk) | Q(reporter_id=user.pk) | added | wrote_in
+
+
+def incident_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Incident]:
+    """Return the incidents the user may see, newest first, with what lists show preloaded."""
+    from incidents.filters import IncidentFilterSet
+
+    qs = (
+        Incident.objects.filter(visible_incidents_q(user))
+        .select_related("commander", "reporter")
+        .prefetch_related("services")
+    )
+    if filters:
+        qs = IncidentFilterSet(filters, queryset=qs).qs
+    return qs
+
+
+def incident_get(*, user: Any, reference: str | int) -> Incident | None:
+    """Return one visible incident by reference (`INC-12`), number or id, or None."""
+    qs = incident_list(user=user)
+    value = str(reference).strip()
+    if value.upper().startswith("INC-"):
+        return qs.filter(reference__iexact=value).first()
+    if value.isdigit():
+        return qs.filter(pk=int(value)).first()
+    return None
+
+
+def active_incidents(*, user: Any) -> QuerySet[Incident]:
+    return incident_list(user=user).filter(status__in=ACTIVE_STATUSES).order_by("severity", "-started_at")
+
+
+def related_incidents(*, user: Any, incident: Incident) -> QuerySet[Incident]:
+    """Return visible incidents sharing a service and a cause category with this one."""
+    services = list(incident.services.values_list("pk", flat=True))
+    categories = list(incident.causes.exclude(status="ruled_out").values_list("category", flat=True))
+    if not services or not categories:
+        return Incident.objects.none()
+    shares_cause = Exists(
+        Cause.objects.filter(incident=OuterRef("pk"), category__in=categories).exclude(status="ruled_out")
+    )
+    return (
+        incident_list(user=user)
+        .filter(shares_cause, services__in=services)
+        .exclude(pk=incident.pk)
+        .distinct()
+        .order_by("-started_at")
+    )
+
+
+def cause_list(*, user: Any, incident: Incident) -> QuerySet[Cause]:
+    return incident.causes.prefetch_related("evidence").order_by("created_at", "id")
+
+
+def cause_get(*, user: Any, pk: int) -> Cause | None:
+    return Cause.objects.filter(pk=pk, incident__in=incident_list(user=user)).first()
+
+
+def action_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[RemediationAction]:
+    """Return action items of incidents the user may see."""
+    from incidents.filters import ActionFilterSet
+
+    qs = RemediationAction.objects.filter(
+        incident__in=Incident.objects.filter(visible_incidents_q(user)).values("pk")
+    ).select_related("owner", "incident")
+    if filters:
+        qs = ActionFilterSet(filters, queryset=qs).qs
+    return qs
+
+
+def action_get(*, user: Any, pk: int) -> RemediationAction | None:
+    return action_list(user=user).filter(pk=pk).first()
+
+
+def status_update_list(*, user: Any, incident: Incident) -> QuerySet[StatusUpdate]:
+    return incident.updates.select_related("author").order_by("-posted_at", "-id")
+
+
+def public_status_updates() -> QuerySet[StatusUpdate]:
+    """Return the public updates of non-private incidents: what the status page shows."""
+    return (
+        StatusUpdate.objects.filter(audience="public", incident__private=False)
+        .select_related("incident")
+        .order_by("-posted_at", "-id")
+    )
+
+
+def service_list() -> QuerySet[Service]:
+    return Service.objects.order_by("name")

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.choices import CauseCategory, CauseRole, CauseStatus
+from incidents.models import Cause, Incident
+from incidents.services.common import actor_or_none, check_text, require_edit, set_history_user
+from timeline.models import TimelineEvent
+
+
+def _check(errors: dict[str, str], *, category: Any, role: Any, status: Any, description: Any) -> None:
+    if category not in CauseCategory.values:
+        errors["category"] = f"Choose one of {', '.join(CauseCategory.values)}."
+    if role not in CauseRole.values:
+        errors["role"] = f"Choose one of {', '.join(CauseRole.values)}."
+    if status not in CauseStatus.values:
+        errors["status"] = f"Choose one of {', '.join(CauseStatus.values)}."
+    check_text(errors, "description", description, required=True)
+
+
+def _evidence(incident: Incident, ids: Iterable[Any]) -> list[TimelineEvent]:
+    wanted: set[int] = set()
+    for value in ids:
+        pk = value.pk if isinstance(value, TimelineEvent) else value
+        try:
+            wanted.add(int(pk))
+        except (TypeError, ValueError) as error:
+            raise ValidationError({"evidence": f"{value!r} is not a timeline event id."}) from error
+    events = list(TimelineEvent.objects.filter(incident=incident, pk__in=wanted))
+    missing = wanted - {event.pk for event in events}
+    if missing:
+        raise ValidationError(
+            {"evidence": f"No event {', '.join(map(str, sorted(missing)))} in this incident's timeline."}
+        )
+    return events
+
+
+@transaction.atomic
+def cause_add(
+    *,
+    incident: Incident,
+    actor: Any,
+    category: str,
+    description: str,
+    role: str = CauseRole.CONTRIBUTING,
+    status: str = CauseStatus.SUSPECTED,
+    evidence: Iterable[Any] = (),
+) -> Cause:
+    """Record a contributing factor; early guesses are `suspected` until confirmed or ruled out."""
+    require_edit(actor, incident)
+    errors: dict[str, str] = {}
+    _check(errors, category=category, role=role, status=status, description=description)
+    if errors:
+        raise ValidationError(errors)
+    events = _evidence(incident, evidence)
+    cause = Cause(
+        incident=incident,
+        category=category,
+        role=role,
+        status=status,
+        description=description.strip(),
+        created_by=actor_or_none(actor),
+        status_changed_at=timezone.now(),
+    )
+    set_history_user(cause, actor)
+    cause.save()
+    if events:
+        cause.evidence.set(events)
+    return cause
+
+
+@transaction.atomic
+def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
+    require_edit(actor, cause.incident)
+    allowed = {"category", "role", "status", "description", "evidence"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    merged = {
+        field: data.get(field, getattr(cause, field))
+        for field in ("category", "role", "status", "description")
+    }
+    errors: dict[str, str] = {}
+    _check(errors, **merged)
+    if errors:
+        raise ValidationError(errors)
+    events = _evidence(cause.incident, data["evidence"]) if "evidence" in data else None
+    if merged["status"] != cause.status:
+        cause.status_changed_at = timezone.now()
+    for field, value in merged.items():
+        setattr(cause, field, value.strip() if field == "description" else value)
+    set_history_user(cause, actor)
+    cause.save()
+    if events is not None:
+        cause.evidence.set(events)
+    return cause
+
+
+@transaction.atomic
+def cause_delete(*, cause: Cause, actor: Any) -> None:
+    """Delete a cause (its history stays in the audit trail). Prefer `ruled_out` for wrong guesses."""
+    require_edit(actor, cause.incident)
+    set_history_user(cause, actor)
+    cause.delete()

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils.safestring import SafeString
+
+from incidents.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str | None) -> SafeString:
+    """Render user Markdown through the one sanitising renderer."""
+    return render_markdown(text)
+
+
+@register.filter
+def duration(seconds: int | float | None) -> str:
+    """Format seconds as `2d 3h`, `1h 05m`, `4m 10s`; an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    total = int(seconds)
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours}h"
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{sign}{minutes}m {secs:02d}s"
+    return f"{sign}{secs}s"
+
+
+@register.filter
+def iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""

@@ -1,0 +1,79 @@
+"""Personas shared by every test: owner, participant, outsider, viewer, admin (and anonymous)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from incidents.models import Incident
+from tests.factories import IncidentFactory, UserFactory
+
+
+@pytest.fixture
+def owner(db: Any) -> Any:
+    """A responder who declared and commands the incidents below."""
+    return UserFactory(username="olivia", role="responder")
+
+
+@pytest.fixture
+def participant(db: Any) -> Any:
+    """A responder added explicitly to the private incident."""
+    return UserFactory(username="paul", role="responder")
+
+
+@pytest.fixture
+def outsider(db: Any) -> Any:
+    """A responder with nothing to do with the private incident."""
+    return UserFactory(username="oscar", role="responder")
+
+
+@pytest.fixture
+def viewer(db: Any) -> Any:
+    return UserFactory(username="vera", role="viewer")
+
+
+@pytest.fixture
+def no_group_user(db: Any) -> Any:
+    """A signed-in user with no group counts as a viewer."""
+    return UserFactory(username="nadia")
+
+
+@pytest.fixture
+def admin_user(db: Any) -> Any:
+    return UserFactory(username="ada", role="admin")
+
+
+@pytest.fixture
+def incident(owner: Any) -> Incident:
+    """A public SEV2 incident run by `owner`."""
+    return IncidentFactory(title="Search latency", commander=owner, reporter=owner)
+
+
+@pytest.fixture
+def private_incident(owner: Any, participant: Any) -> Incident:
+    """A private SEV1 incident: visible to owner, participant and admins only."""
+    incident = IncidentFactory(
+        title="Credential leak in logs", severity="SEV1", private=True, commander=owner, reporter=owner
+    )
+    incident.participants.add(participant)
+    return incident
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for(client: Any) -> Any:
+    """Return a function that signs the test client in as a user (or out, for None)."""
+
+    def sign_in(user: Any) -> Any:
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return sign_in

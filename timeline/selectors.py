@@ -1,0 +1,49 @@
+"""Reads of the timeline. Callers pass an incident they have already checked the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from timeline.models import TimelineEvent, TimelineEventQuerySet
+
+
+def timeline_for_incident(*, incident: Any, kinds: list[str] | None = None) -> TimelineEventQuerySet:
+    """Return the incident's visible events in order: occurred_at, then recorded_at."""
+    qs: TimelineEventQuerySet = (
+        TimelineEvent.objects.filter(incident=incident).select_related("author").chronological()
+    )
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    return qs
+
+
+def key_events(*, incident: Any) -> QuerySet[TimelineEvent]:
+    """Return the pinned events in order: the postmortem's short timeline."""
+    return timeline_for_incident(incident=incident).key()
+
+
+def deleted_events(*, incident: Any) -> QuerySet[TimelineEvent]:
+    """Return soft-deleted events, for admins to review and restore."""
+    return (
+        TimelineEvent.all_objects.filter(incident=incident, deleted_at__isnull=False)
+        .select_related("author", "deleted_by")
+        .order_by("-deleted_at")
+    )
+
+
+def event_get(*, incident_ids: QuerySet[Any], pk: int, include_deleted: bool = False) -> TimelineEvent | None:
+    """Return one event if it belongs to one of `incident_ids` (a queryset of visible incident ids)."""
+    manager = TimelineEvent.all_objects if include_deleted else TimelineEvent.objects
+    return manager.filter(pk=pk, incident_id__in=incident_ids).select_related("incident", "author").first()
+
+
+def last_activity_at(*, incident: Any) -> Any:
+    """Return when anything was last written in the incident's timeline, or None."""
+    return (
+        TimelineEvent.objects.filter(incident=incident)
+        .order_by("-recorded_at")
+        .values_list("recorded_at", flat=True)
+        .first()
+    )
