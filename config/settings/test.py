@@ -6,6 +6,11 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, REDIS_URL
 
 DEBUG = False
+
+# A file, not :memory:, for SQLite test databases: Celery test workers and the live server run in
+# other threads and must see the same database (pytest-xdist adds a suffix per worker).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -84,6 +84,8 @@ class Incident(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
     false_alarm = models.BooleanField(default=False)
+    # Alertmanager's groupKey for incidents opened by the webhook: one open incident per group.
+    alert_group_key = models.CharField(max_length=500, blank=True, default="", db_index=True)
 
     # Optimistic concurrency: a PATCH carrying a stale version is refused with 409.
     version = models.PositiveIntegerField(default=1)
