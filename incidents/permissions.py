@@ -52,7 +52,10 @@ def is_participant(user: Any, incident: Incident) -> bool:
         return True
     if incident.participants.filter(pk=user.pk).exists():
         return True
-    return incident.events.filter(author_id=user.pk).exists()
+    # Deleted entries count too: writing in an incident makes you a participant for good.
+    from timeline.models import TimelineEvent
+
+    return TimelineEvent.all_objects.filter(incident=incident, author_id=user.pk).exists()
 
 
 def can_view_incident(user: Any, incident: Incident) -> bool:
