@@ -43,6 +43,15 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _roles(transactional_db: Any) -> None:
+    """Recreate the role groups: live-server tests flush the database, data migrations included."""
+    from django.contrib.auth.models import Group
+
+    for name in ("viewer", "responder", "admin"):
+        Group.objects.get_or_create(name=name)
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(

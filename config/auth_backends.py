@@ -1,0 +1,41 @@
+"""Login rate limiting (django-axes) adapted to how Hindsight is deployed and tested."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
+from django.http import HttpRequest
+
+
+class LoginRateLimitBackend(AxesStandaloneBackend):
+    """Refuse logins for a locked-out username+IP; ignore calls made without a request.
+
+    Every login a client can drive (the login page, the admin's login, DRF's authenticators) passes
+    the request, so it is counted and can be locked out. `authenticate()` without a request only
+    happens in server-side code — `Client.login()` in tests, management commands, the shell — which
+    no attacker can call in a loop, so it is passed on to the next backend rather than refused.
+    """
+
+    def authenticate(  # type: ignore[override]
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_ip_address(request: HttpRequest) -> str | None:
+    """Return the client's address, trusting X-Forwarded-For only for the configured proxy hops."""
+    proxies: int = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    address: str | None = request.META.get("REMOTE_ADDR")
+    return address
