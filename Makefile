@@ -33,7 +33,7 @@ demo: migrate
 run: demo
 	@echo
 	@echo "  Hindsight is starting on http://$(HOST):$(PORT)/"
-	@echo "  Demo logins (password: hindsight-demo): admin, responder, viewer"
+	@echo "  Demo logins (password: hindsight-demo): admin (admin), responder, maya, jonas, priya, sam (responders), viewer"
 	@echo "  Ctrl-C stops the web server, the worker and beat."
 	@echo
 	HINDSIGHT_HOST=$(HOST) HINDSIGHT_PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start

@@ -1,0 +1,19 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from incidents.demo import PASSWORD, USERS, load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo users and six months of demo incidents (safe to run again: adds only what is missing)."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        added = load_demo(self.stdout)
+        if added:
+            self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {added} incidents."))
+        else:
+            self.stdout.write("Demo data already loaded; nothing changed.")
+        self.stdout.write(f"Demo logins (password {PASSWORD}): {', '.join(USERS)}")
