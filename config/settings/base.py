@@ -86,6 +86,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "incidents.context_processors.hindsight",
             ],
+            # incidents.insights is a module, not an app: its template tags are registered by path.
+            "libraries": {"insights": "incidents.insights.templatetags"},
         },
     },
 ]

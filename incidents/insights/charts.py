@@ -1,0 +1,144 @@
+"""Bar charts drawn on the server as SVG: no JavaScript, no CDN, readable without colour.
+
+Each bar carries `data-chart`, `data-group`, `data-series` and `data-value`, and a <title> that
+browsers show on hover and screen readers read; the table under the chart has the same keys, so
+a test (or a reader) can check one against the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH = 720
+HEIGHT = 260
+MARGIN_LEFT = 56
+MARGIN_BOTTOM = 48
+MARGIN_TOP = 16
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: Sequence[float | None]
+
+
+def _nice_ceiling(value: float) -> float:
+    """Return a round number at or above `value` for the top of the axis."""
+    if value <= 0:
+        return 1
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def bar_chart(
+    *,
+    chart_id: str,
+    title: str,
+    groups: Sequence[str],
+    series: Sequence[Series],
+    stacked: bool = False,
+    fmt: Callable[[float], str] = lambda v: f"{v:g}",
+) -> SafeString:
+    """Return an SVG bar chart: one group of bars per entry of `groups`, one bar per series."""
+    totals = [
+        sum(s.values[i] or 0 for s in series)
+        if stacked
+        else max((s.values[i] or 0 for s in series), default=0)
+        for i in range(len(groups))
+    ]
+    top = _nice_ceiling(max(totals, default=0))
+    plot_width = WIDTH - MARGIN_LEFT - 8
+    plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    slot = plot_width / max(len(groups), 1)
+    bars_per_slot = 1 if stacked else max(len(series), 1)
+    bar_width = max(min(slot * 0.8 / bars_per_slot, 48), 1)
+
+    def y_of(value: float) -> float:
+        return MARGIN_TOP + plot_height - value / top * plot_height
+
+    parts: list[SafeString] = []
+    for tick in range(5):
+        value = top * tick / 4
+        y = y_of(value)
+        parts.append(
+            format_html(
+                '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"></line>'
+                '<text class="axis" x="{}" y="{}" text-anchor="end">{}</text>',
+                MARGIN_LEFT,
+                WIDTH - 8,
+                f"{y:.1f}",
+                f"{y:.1f}",
+                MARGIN_LEFT - 6,
+                f"{y + 4:.1f}",
+                fmt(value),
+            )
+        )
+    label_every = max(1, round(len(groups) / 12))
+    for i, group in enumerate(groups):
+        x0 = MARGIN_LEFT + i * slot + (slot - bar_width * bars_per_slot) / 2
+        base = 0.0
+        for j, s in enumerate(series):
+            raw = s.values[i]
+            if raw is None:
+                continue
+            value = float(raw)
+            height = value / top * plot_height
+            x = x0 if stacked else x0 + j * bar_width
+            y = y_of(base + value)
+            parts.append(
+                format_html(
+                    '<rect class="bar series-{}" x="{}" y="{}" width="{}" height="{}" data-chart="{}" '
+                    'data-group="{}" data-series="{}" data-value="{}"><title>{} · {}: {}</title></rect>',
+                    j,
+                    f"{x:.1f}",
+                    f"{y:.1f}",
+                    f"{bar_width:.1f}",
+                    f"{height:.1f}",
+                    chart_id,
+                    group,
+                    s.name,
+                    f"{value:g}",
+                    group,
+                    s.name,
+                    fmt(value),
+                )
+            )
+            if stacked:
+                base += value
+        if i % label_every == 0:
+            parts.append(
+                format_html(
+                    '<text class="axis" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    f"{MARGIN_LEFT + i * slot + slot / 2:.1f}",
+                    HEIGHT - MARGIN_BOTTOM + 16,
+                    group,
+                )
+            )
+    legend = format_html_join(
+        "",
+        '<g class="legend-item"><rect class="bar series-{}" x="{}" y="{}" width="10" height="10"></rect>'
+        '<text class="axis" x="{}" y="{}">{}</text></g>',
+        (
+            (j, MARGIN_LEFT + j * 110, HEIGHT - 18, MARGIN_LEFT + j * 110 + 14, HEIGHT - 9, s.name)
+            for j, s in enumerate(series)
+        ),
+    )
+    return format_html(
+        '<svg class="chart" id="chart-{}" viewBox="0 0 {} {}" role="img" aria-labelledby="chart-{}-title">'
+        '<title id="chart-{}-title">{}</title>{}{}</svg>',
+        chart_id,
+        WIDTH,
+        HEIGHT,
+        chart_id,
+        chart_id,
+        title,
+        mark_safe("".join(parts)),  # noqa: S308 — every part was built by format_html
+        legend,
+    )
