@@ -16,4 +16,4 @@ ROOT_URLCONF = "bench.urls"
 # path (its cache lookups are part of the cost measured) but never refuses a request here.
 REST_FRAMEWORK = {**REST_FRAMEWORK}
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000000/hour", "user": "100000000/hour"}
-LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "WARNING")
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")}}
