@@ -276,6 +276,25 @@ HINDSIGHT: dict[str, Any] = {
     "JOB_REDISPATCH_AFTER": timedelta(minutes=5),
     # A running job whose worker vanished is retried after this long.
     "JOB_STALE_AFTER": timedelta(seconds=CELERY_TASK_TIME_LIMIT + 60),
+    # Reminders (incidents.reminders). Days are the recipient's calendar days.
+    "REMINDER_DUE_SOON_DAYS": 2,  # action item due within this many days → owner, once
+    "REMINDER_OVERDUE_EVERY_DAYS": 3,  # overdue → owner on the due date, then every N days
+    "REMINDER_ESCALATE_AFTER": 2,  # after this many overdue reminders the commander is told too
+    "REMINDER_POSTMORTEM_EVERY_DAYS": 7,  # unpublished past its due date → commander and authors
+    # SEV1/SEV2 incident with no timeline entry or status update for this long → commander.
+    "REMINDER_QUIET_INCIDENT_AFTER": {"SEV1": timedelta(minutes=30), "SEV2": timedelta(minutes=60)},
+    "REMINDER_DIGEST_WEEKDAY": 0,  # weekly digest on the recipient's Monday (0) morning
+    "REMINDER_BATCH_SIZE": 1000,  # rows per query in the sweep
+    "REMINDER_MAX_ATTEMPTS": 8,  # failed email/webhook sends are given up after this many tries
+    "REMINDER_RETRY_BACKOFF": timedelta(minutes=1),  # doubles per attempt…
+    "REMINDER_RETRY_BACKOFF_MAX": timedelta(hours=2),  # …up to this
+    "REMINDER_SEND_LEASE": timedelta(minutes=5),  # a claimed send not finished by then was interrupted
+    "REMINDER_SNOOZE_LINK_MAX_AGE": timedelta(days=14),  # signed snooze links in emails expire
+    "REMINDER_DEFAULT_CHANNELS": {"email": True, "webhook": True},  # in-app is always on
+    # Optional global outgoing webhook (per-team webhooks are edited in the admin).
+    "REMINDER_WEBHOOK_URL": os.environ.get("REMINDER_WEBHOOK_URL", ""),
+    "REMINDER_WEBHOOK_SECRET": os.environ.get("REMINDER_WEBHOOK_SECRET", ""),
+    "REMINDER_WEBHOOK_TIMEOUT": 5,  # seconds
 }
 
 LOGGING = {

@@ -1,0 +1,148 @@
+"""What a reminder says: one headline and a few lines, then email (subject, text, HTML) and webhook JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from incidents.reminders.models import Reminder, Rule
+
+
+def _days(days: int) -> str:
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
+def headline(rule: str, context: dict[str, Any]) -> str:
+    """Return the one-line summary shown in the bell, the email subject and the webhook."""
+    if context.get("redacted"):
+        return _redacted_headline(rule, context)
+    ref = context.get("reference", "")
+    title = context.get("action_title", "")
+    if rule == Rule.ACTION_ASSIGNED:
+        return f"You own an action item in {ref}: {title}"
+    if rule == Rule.ACTION_DUE_SOON:
+        days = int(context.get("days_left") or 0)
+        when = "tomorrow" if days == 1 else f"in {_days(days)}"
+        return f"Due {when}: {title} ({ref})"
+    if rule in (Rule.ACTION_OVERDUE, Rule.ACTION_ESCALATION):
+        days = int(context.get("days_overdue") or 0)
+        state = "Due today" if days == 0 else f"Overdue by {_days(days)}"
+        if rule == Rule.ACTION_ESCALATION:
+            owner = context.get("owner") or "nobody"
+            return f"{state} in {ref}: {title} (owner: {owner})"
+        return f"{state}: {title} ({ref})"
+    if rule == Rule.POSTMORTEM_OVERDUE:
+        return f"Postmortem for {ref} is {_days(int(context.get('days_late') or 0))} past its due date"
+    if rule == Rule.INCIDENT_QUIET:
+        minutes = int(context.get("quiet_minutes") or 0)
+        return f"{ref} ({context.get('severity')}) has had no update for {minutes} minutes"
+    if rule == Rule.WEEKLY_DIGEST:
+        return (
+            f"Your week: {context.get('open_count', 0)} open action items, "
+            f"{context.get('overdue_count', 0)} overdue"
+        )
+    return "Hindsight reminder"
+
+
+def _redacted_headline(rule: str, context: dict[str, Any]) -> str:
+    if rule in (Rule.ACTION_ASSIGNED, Rule.ACTION_DUE_SOON, Rule.ACTION_OVERDUE, Rule.ACTION_ESCALATION):
+        return f"An action item of yours in a private incident is due {context.get('due_date')}"
+    return "A reminder about a private incident"
+
+
+def body_lines(rule: str, context: dict[str, Any]) -> list[str]:
+    """Return the plain-text lines under the headline."""
+    if context.get("redacted"):
+        return ["It belongs to a private incident you cannot see; ask its commander to add you."]
+    lines: list[str] = []
+    if rule == Rule.WEEKLY_DIGEST:
+        for item in context.get("items", []):
+            if item.get("redacted"):
+                lines.append(
+                    f"- (private incident) due {item['due_date']}{' — overdue' if item['overdue'] else ''}"
+                )
+            else:
+                late = " — overdue" if item["overdue"] else ""
+                lines.append(f"- {item['action_title']} ({item['reference']}), due {item['due_date']}{late}")
+        return lines or ["Nothing open. Well done."]
+    if context.get("incident_title"):
+        lines.append(
+            f"{context.get('reference')} · {context.get('severity')} · {context.get('incident_title')}"
+        )
+    if context.get("due_date") and rule != Rule.POSTMORTEM_OVERDUE:
+        lines.append(f"Due {context['due_date']} · {context.get('priority', '')}".rstrip(" ·"))
+    if rule == Rule.POSTMORTEM_OVERDUE:
+        lines.append(
+            f"The postmortem ({context.get('postmortem_status')}) was due {context.get('due_date')}."
+        )
+    if rule == Rule.INCIDENT_QUIET:
+        lines.append("Post a status update or add a timeline entry so everyone knows where things stand.")
+    if rule == Rule.ACTION_ESCALATION:
+        lines.append(
+            f"You command this incident; the owner has had {context.get('overdue_number', 0)} reminders."
+        )
+    if context.get("snoozed"):
+        lines.append("You snoozed this reminder; here it is again.")
+    return lines
+
+
+def absolute(path: str) -> str:
+    if not path:
+        return ""
+    return path if path.startswith("http") else f"{settings.SITE_URL}{path}"
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+
+
+def email_message(reminder: Reminder, *, snooze_token: str) -> Message:
+    """Render a reminder's email: subject, text and HTML from templates/emails/."""
+    context = reminder.context
+    snooze_base = absolute(reverse("reminders:snooze-link", args=[snooze_token]))
+    values = {
+        "recipient": reminder.recipient,
+        "rule": reminder.rule,
+        "headline": headline(reminder.rule, context),
+        "lines": body_lines(reminder.rule, context),
+        "context": context,
+        "url": "" if context.get("redacted") else absolute(context.get("url", "")),
+        "snooze_day_url": f"{snooze_base}?for=1d",
+        "snooze_week_url": f"{snooze_base}?for=1w",
+        "settings_url": absolute(reverse("reminders:preferences")),
+        "site_url": settings.SITE_URL,
+        "is_digest": reminder.rule == Rule.WEEKLY_DIGEST,
+        "items": context.get("items", []),
+    }
+    subject = render_to_string("emails/reminder_subject.txt", values)
+    return Message(
+        subject=" ".join(subject.split()),
+        text=render_to_string("emails/reminder.txt", values),
+        html=render_to_string("emails/reminder.html", values),
+    )
+
+
+def webhook_payload(reminder: Reminder) -> dict[str, Any]:
+    """Return Slack-compatible JSON (`text`), with Hindsight's fields alongside."""
+    context = reminder.context
+    url = absolute(context.get("url", ""))
+    title = headline(reminder.rule, context)
+    who = reminder.recipient.get_username()
+    text = f"{title} — for @{who}" + (f" <{url}|open>" if url else "")
+    return {
+        "text": text,
+        "hindsight": {
+            "rule": reminder.rule,
+            "key": reminder.key,
+            "recipient": who,
+            "reference": context.get("reference"),
+            "url": url,
+        },
+    }

@@ -1,0 +1,341 @@
+"""Writes: recording reminders (the claim), marking notifications read, snoozing, preferences."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.conf import hindsight_setting
+from incidents.models import Incident
+from incidents.reminders.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationPreference,
+    Reminder,
+    Rule,
+    Snooze,
+    Webhook,
+)
+from incidents.reminders.quiet import QuietHours
+from incidents.reminders.rules import Candidate
+from incidents.selectors import visible_incidents_q
+
+SNOOZE_SALT = "hindsight.reminders.snooze"
+SNOOZE_CHOICES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    target: str
+    service_ids: frozenset[int]
+    rules: frozenset[str]
+
+    def wants(self, rule: str, incident_service_ids: set[int]) -> bool:
+        if self.rules and rule not in self.rules:
+            return False
+        return not self.service_ids or bool(self.service_ids & incident_service_ids)
+
+
+def webhook_targets() -> list[WebhookTarget]:
+    """Return the global webhook (if configured) and the active per-team ones."""
+    targets: list[WebhookTarget] = []
+    if hindsight_setting("REMINDER_WEBHOOK_URL"):
+        targets.append(WebhookTarget("global", frozenset(), frozenset()))
+    for hook in Webhook.objects.filter(active=True).prefetch_related("services"):
+        targets.append(
+            WebhookTarget(
+                str(hook.pk),
+                frozenset(service.pk for service in hook.services.all()),
+                frozenset(hook.rules or ()),
+            )
+        )
+    return targets
+
+
+def _preferences(user_ids: Iterable[int]) -> dict[tuple[int, str], NotificationPreference]:
+    rows = NotificationPreference.objects.filter(user_id__in=set(user_ids))
+    return {(row.user_id, row.rule): row for row in rows}
+
+
+def channels_for(preference: NotificationPreference | None) -> dict[str, bool]:
+    defaults: dict[str, bool] = hindsight_setting("REMINDER_DEFAULT_CHANNELS")
+    if preference is None:
+        return {"email": bool(defaults.get("email", True)), "webhook": bool(defaults.get("webhook", True))}
+    return {"email": preference.email, "webhook": preference.webhook}
+
+
+def _private_visibility(candidates: Sequence[Candidate]) -> set[tuple[int, int]]:
+    """Return the (recipient, private incident) pairs where the recipient may see the incident."""
+    wanted: dict[Any, set[int]] = defaultdict(set)
+    for candidate in candidates:
+        ids = set(candidate.extra.get("private_incident_ids", ()))
+        if candidate.incident is not None and candidate.incident.private:
+            ids.add(candidate.incident.pk)
+        if ids:
+            wanted[candidate.recipient].update(ids)
+    visible: set[tuple[int, int]] = set()
+    # One query per recipient with private incidents in this batch: private incidents are rare.
+    for user, ids in wanted.items():
+        for pk in Incident.objects.filter(visible_incidents_q(user), pk__in=ids).values_list("pk", flat=True):
+            visible.add((user.pk, pk))
+    return visible
+
+
+def _redact(candidate: Candidate, visible: set[tuple[int, int]]) -> dict[str, Any]:
+    """Return the context the recipient may read: never a private incident they cannot see."""
+    context = dict(candidate.context)
+    recipient_id = candidate.recipient.pk
+    incident = candidate.incident
+    if incident is not None and incident.private and (recipient_id, incident.pk) not in visible:
+        return {
+            "redacted": True,
+            "days_overdue": context.get("days_overdue"),
+            "days_left": context.get("days_left"),
+            "due_date": context.get("due_date"),
+        }
+    if "items" in context:
+        items = []
+        for item in context["items"]:
+            if item.get("private") and (recipient_id, item["incident_id"]) not in visible:
+                item = {"redacted": True, "due_date": item["due_date"], "overdue": item["overdue"]}
+            items.append(item)
+        context["items"] = items
+    return context
+
+
+def reminders_create(
+    candidates: Sequence[Candidate],
+    *,
+    now: datetime,
+    targets: list[WebhookTarget] | None = None,
+    deliver_after: datetime | None = None,
+) -> list[Reminder]:
+    """Insert the candidates whose key is new, with their deliveries; return the new reminders.
+
+    The unique key is the claim: of two sweeps inserting the same key, one inserts it and the
+    other skips it (ON CONFLICT DO NOTHING), and each finds the rows it inserted itself by its
+    batch token. A constant number of queries per call, however many candidates.
+    """
+    unique: dict[str, Candidate] = {}
+    for candidate in candidates:
+        unique.setdefault(candidate.key, candidate)
+    if not unique:
+        return []
+    if targets is None:
+        targets = webhook_targets()
+    chosen = list(unique.values())
+    recipient_ids = {candidate.recipient.pk for candidate in chosen}
+    preferences = _preferences(recipient_ids)
+    snoozes: dict[tuple[int, str, int], datetime] = {}
+    for snooze in Snooze.objects.filter(recipient_id__in=recipient_ids, until__gt=now):
+        slot = (snooze.recipient_id, snooze.object_type, snooze.object_id)
+        snoozes[slot] = max(snooze.until, snoozes.get(slot, snooze.until))
+    visible = _private_visibility(chosen)
+    service_ids: dict[int, set[int]] = defaultdict(set)
+    if targets:
+        incident_ids = {c.incident.pk for c in chosen if c.incident is not None and not c.incident.private}
+        through = Incident.services.through.objects.filter(incident_id__in=incident_ids)
+        for incident_id, service_id in through.values_list("incident_id", "service_id"):
+            service_ids[incident_id].add(service_id)
+
+    batch = uuid.uuid4()
+    rows: list[Reminder] = []
+    for candidate in chosen:
+        start = deliver_after or now
+        held = snoozes.get((candidate.recipient.pk, candidate.object_type, candidate.object_id))
+        if held is not None:
+            start = max(start, held)
+        if not candidate.ignores_quiet_hours:
+            start = QuietHours.of(candidate.recipient).next_allowed(start)
+        rows.append(
+            Reminder(
+                key=candidate.key,
+                rule=candidate.rule,
+                object_type=candidate.object_type,
+                object_id=candidate.object_id,
+                window=candidate.window,
+                recipient=candidate.recipient,
+                incident=candidate.incident,
+                context=_redact(candidate, visible),
+                deliver_after=start,
+                batch=batch,
+                created_at=now,
+            )
+        )
+    with transaction.atomic():
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+        created = {
+            reminder.key: reminder
+            for reminder in Reminder.objects.filter(batch=batch, key__in=list(unique)).only(
+                "pk", "key", "rule", "deliver_after"
+            )
+        }
+        deliveries: list[Delivery] = []
+        for candidate in chosen:
+            reminder = created.get(candidate.key)
+            if reminder is None:
+                continue
+            when = reminder.deliver_after
+            deliveries.append(Delivery(reminder=reminder, channel=Channel.IN_APP, next_attempt_at=when))
+            wants = channels_for(preferences.get((candidate.recipient.pk, candidate.rule)))
+            if wants["email"] and candidate.recipient.email:
+                deliveries.append(Delivery(reminder=reminder, channel=Channel.EMAIL, next_attempt_at=when))
+            incident = candidate.incident
+            # Webhooks post to shared channels: never about a private incident.
+            if wants["webhook"] and targets and incident is not None and not incident.private:
+                for target in targets:
+                    if target.wants(candidate.rule, service_ids[incident.pk]):
+                        deliveries.append(
+                            Delivery(
+                                reminder=reminder,
+                                channel=Channel.WEBHOOK,
+                                target=target.target,
+                                next_attempt_at=when,
+                            )
+                        )
+        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    return [created[key] for key in unique if key in created]
+
+
+# Notifications ---------------------------------------------------------------------------------
+
+
+def notification_mark_read(
+    *, notification: Notification, user: Any, now: datetime | None = None
+) -> Notification:
+    """Mark one of the user's notifications read."""
+    if notification.recipient_id != user.pk:
+        raise PermissionDenied("This is not your notification.")
+    if notification.read_at is None:
+        notification.read_at = now or timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: Any, now: datetime | None = None) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )
+
+
+def parse_snooze_until(value: Any, *, now: datetime) -> datetime:
+    """Accept "1d", "1w" or an ISO 8601 datetime in the future (at most 90 days ahead)."""
+    if isinstance(value, str) and value.strip().lower() in SNOOZE_CHOICES:
+        return now + SNOOZE_CHOICES[value.strip().lower()]
+    until: datetime | None = value if isinstance(value, datetime) else None
+    if until is None and isinstance(value, str):
+        try:
+            until = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            until = None
+    if until is None:
+        raise ValidationError({"until": 'Give "1d", "1w" or an ISO 8601 date and time.'})
+    if timezone.is_naive(until):
+        raise ValidationError({"until": "Give a time zone offset (for example 2026-11-24T09:00:00Z)."})
+    if until <= now:
+        raise ValidationError({"until": "Snooze until a time in the future."})
+    if until > now + timedelta(days=90):
+        raise ValidationError({"until": "Snooze for at most 90 days."})
+    return until
+
+
+@transaction.atomic
+def reminder_snooze(*, reminder: Reminder, user: Any, until: datetime, now: datetime | None = None) -> Snooze:
+    """Hold back this reminder's subject for the user until `until`, then remind them again.
+
+    Pending deliveries about the same object wait until then, the notifications are put away,
+    and one new reminder is scheduled for `until` (after quiet hours), so a snooze never drops it.
+    """
+    now = now or timezone.now()
+    if reminder.recipient_id != user.pk:
+        raise PermissionDenied("This is not your reminder.")
+    snooze = Snooze.objects.create(
+        recipient=user, object_type=reminder.object_type, object_id=reminder.object_id, until=until
+    )
+    same_subject = {"recipient": user, "object_type": reminder.object_type, "object_id": reminder.object_id}
+    Notification.objects.filter(
+        reminder__in=Reminder.objects.filter(**same_subject), read_at__isnull=True
+    ).update(read_at=now, snoozed_until=until)
+    Notification.objects.filter(reminder=reminder).update(snoozed_until=until, read_at=now)
+    Delivery.objects.filter(
+        reminder__in=Reminder.objects.filter(**same_subject),
+        status=DeliveryStatus.PENDING,
+        next_attempt_at__lt=until,
+    ).update(next_attempt_at=until)
+    incident = reminder.incident
+    candidate = Candidate(
+        rule=reminder.rule,
+        object_type=reminder.object_type,
+        object_id=reminder.object_id,
+        window=f"snoozed-{until:%Y%m%dT%H%M%S}",
+        recipient=user,
+        incident=incident,
+        context={**reminder.context, "snoozed": True},
+        ignores_quiet_hours=reminder.rule == Rule.INCIDENT_QUIET,
+    )
+    # The snooze row above would hold the candidate back anyway; deliver_after says it plainly.
+    reminders_create([candidate], now=now, deliver_after=until)
+    return snooze
+
+
+def notification_snooze(*, notification: Notification, user: Any, until: datetime) -> Notification:
+    """Snooze the reminder behind an in-app notification."""
+    if notification.recipient_id != user.pk:
+        raise PermissionDenied("This is not your notification.")
+    if notification.reminder is None:
+        raise ValidationError({"until": "This notification cannot be snoozed."})
+    reminder_snooze(reminder=notification.reminder, user=user, until=until)
+    notification.refresh_from_db()
+    return notification
+
+
+def snooze_token(reminder: Reminder) -> str:
+    """Return a signed, expiring token that snoozes this reminder without signing in."""
+    return signing.dumps({"r": reminder.pk, "u": reminder.recipient_id}, salt=SNOOZE_SALT, compress=True)
+
+
+def snooze_token_read(token: str) -> Reminder:
+    """Return the reminder a snooze token names; ValidationError when tampered with or expired."""
+    max_age: timedelta = hindsight_setting("REMINDER_SNOOZE_LINK_MAX_AGE")
+    try:
+        data = signing.loads(token, salt=SNOOZE_SALT, max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise ValidationError("This snooze link has expired.") from error
+    except signing.BadSignature as error:
+        raise ValidationError("This snooze link is not valid.") from error
+    reminder = (
+        Reminder.objects.filter(pk=data.get("r"), recipient_id=data.get("u"))
+        .select_related("recipient")
+        .first()
+    )
+    if reminder is None:
+        raise ValidationError("This reminder no longer exists.")
+    return reminder
+
+
+# Preferences -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def preferences_save(*, user: Any, choices: dict[str, dict[str, bool]]) -> None:
+    """Save the user's channels per rule: {rule: {"email": bool, "webhook": bool}}."""
+    unknown = set(choices) - set(Rule.values)
+    if unknown:
+        raise ValidationError({"rule": f"Unknown rule {sorted(unknown)[0]!r}."})
+    for rule, channels in choices.items():
+        NotificationPreference.objects.update_or_create(
+            user=user,
+            rule=rule,
+            defaults={"email": bool(channels.get("email")), "webhook": bool(channels.get("webhook"))},
+        )
