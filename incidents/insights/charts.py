@@ -26,6 +26,18 @@ class Series:
     values: Sequence[float | None]
 
 
+# Grid steps for duration axes, in seconds: a quarter of the axis is one of these.
+DURATION_STEPS = (15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
+
+
+def _duration_ceiling(value: float) -> float:
+    """Return four round durations' worth at or above `value` (so grid lines fall on 15m, 1h, 1d…)."""
+    for step in DURATION_STEPS:
+        if value <= 4 * step:
+            return 4 * step
+    return _nice_ceiling(value)
+
+
 def _nice_ceiling(value: float) -> float:
     """Return a round number at or above `value` for the top of the axis."""
     if value <= 0:
@@ -45,6 +57,7 @@ def bar_chart(
     series: Sequence[Series],
     stacked: bool = False,
     fmt: Callable[[float], str] = lambda v: f"{v:g}",
+    durations: bool = False,
 ) -> SafeString:
     """Return an SVG bar chart: one group of bars per entry of `groups`, one bar per series."""
     totals = [
@@ -53,7 +66,8 @@ def bar_chart(
         else max((s.values[i] or 0 for s in series), default=0)
         for i in range(len(groups))
     ]
-    top = _nice_ceiling(max(totals, default=0))
+    highest = max(totals, default=0)
+    top = _duration_ceiling(highest) if durations else _nice_ceiling(highest)
     plot_width = WIDTH - MARGIN_LEFT - 8
     plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     slot = plot_width / max(len(groups), 1)
@@ -121,12 +135,16 @@ def bar_chart(
                     group,
                 )
             )
+    offsets, x = [], float(MARGIN_LEFT)
+    for s in series:
+        offsets.append(x)
+        x += 24 + 6.5 * len(s.name)
     legend = format_html_join(
         "",
         '<g class="legend-item"><rect class="bar series-{}" x="{}" y="{}" width="10" height="10"></rect>'
         '<text class="axis" x="{}" y="{}">{}</text></g>',
         (
-            (j, MARGIN_LEFT + j * 110, HEIGHT - 18, MARGIN_LEFT + j * 110 + 14, HEIGHT - 9, s.name)
+            (j, f"{offsets[j]:.0f}", HEIGHT - 18, f"{offsets[j] + 14:.0f}", HEIGHT - 9, s.name)
             for j, s in enumerate(series)
         ),
     )

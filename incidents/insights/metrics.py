@@ -245,7 +245,7 @@ def _actions(incidents: QuerySet[Incident]) -> dict[str, Any]:
 
 def _fixes(*, user: Any, incidents: QuerySet[Incident]) -> dict[str, Any]:
     """Did the fixes work: done prevent/mitigate items, held or followed by a recurrence."""
-    actions = list(recurrence.fix_actions(incidents=incidents))
+    actions = list(recurrence.fix_actions(incidents=incidents).order_by("-completed_at", "-id"))
     outcomes = recurrence.fix_outcomes(user=user, actions=actions)
     recurred = [
         {
@@ -259,4 +259,9 @@ def _fixes(*, user: Any, incidents: QuerySet[Incident]) -> dict[str, Any]:
         for action in actions
         if (outcome := outcomes.get(action.pk)) and outcome.recurrence
     ]
-    return {"held": len(outcomes) - len(recurred), "recurred": len(recurred), "recurrences": recurred}
+    # The counts are complete; the list names the most recently completed items only.
+    return {
+        "held": len(outcomes) - len(recurred),
+        "recurred": len(recurred),
+        "recurrences": recurred[:QUALITY_LIST_LIMIT],
+    }

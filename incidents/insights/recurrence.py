@@ -82,11 +82,11 @@ def fix_outcomes(*, user: Any, actions: Iterable[RemediationAction]) -> dict[int
     ).values_list("remediationaction_id", "cause__category"):
         linked_categories[action_id].add(category)
 
-    def categories_of(action: RemediationAction) -> set[str]:
-        return linked_categories.get(action.pk) or incident_categories.get(action.incident_id, set())
-
+    categories_of = {
+        a.pk: linked_categories.get(a.pk) or incident_categories.get(a.incident_id, set()) for a in fixes
+    }
     all_services = set().union(*services.values()) if services else set()
-    all_categories = set().union(*(categories_of(a) for a in fixes))
+    all_categories = set().union(*categories_of.values())
     earliest = min(a.completed_at for a in fixes if a.completed_at)
     index: dict[tuple[int, str], list[tuple[datetime, int, str, str]]] = defaultdict(list)
     if all_services and all_categories:
@@ -119,14 +119,14 @@ def fix_outcomes(*, user: Any, actions: Iterable[RemediationAction]) -> dict[int
         assert action.completed_at is not None
         first: tuple[datetime, int, str, str] | None = None
         for service_id in services.get(action.incident_id, set()):
-            for category in categories_of(action):
+            for category in categories_of[action.pk]:
                 entries = index.get((service_id, category), [])
                 position = bisect.bisect_right(entries, (action.completed_at, float("inf")))
-                for entry in entries[position:]:
-                    if entry[1] != action.incident_id:
-                        if first is None or entry < first:
-                            first = entry
-                        break
+                # The action's own incident may sit in the index; skip it, take the next one.
+                while position < len(entries) and entries[position][1] == action.incident_id:
+                    position += 1
+                if position < len(entries) and (first is None or entries[position] < first):
+                    first = entries[position]
         recurrence = Recurrence(reference=first[2], title=first[3], started_at=first[0]) if first else None
         outcomes[action.pk] = FixOutcome(
             action_id=action.pk, completed_at=action.completed_at, recurrence=recurrence
@@ -141,9 +141,13 @@ def fix_outcome(*, user: Any, action: RemediationAction) -> FixOutcome | None:
 
 def fix_actions(*, incidents: QuerySet[Incident]) -> QuerySet[RemediationAction]:
     """Return the done prevent/mitigate items of these incidents (what "did the fix work?" judges)."""
-    return RemediationAction.objects.filter(
-        incident__in=incidents.values("pk"),
-        kind__in=FIX_KINDS,
-        status=ActionStatus.DONE,
-        completed_at__isnull=False,
-    ).select_related("incident", "owner")
+    return (
+        RemediationAction.objects.filter(
+            incident__in=incidents.values("pk"),
+            kind__in=FIX_KINDS,
+            status=ActionStatus.DONE,
+            completed_at__isnull=False,
+        )
+        .select_related("incident")
+        .only("id", "title", "kind", "status", "completed_at", "incident_id", "incident__reference")
+    )

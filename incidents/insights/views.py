@@ -74,6 +74,7 @@ def _charts(data: dict[str, Any]) -> dict[str, Any]:
                 for metric in METRICS
             ],
             fmt=_hours,
+            durations=True,
         ),
         "resolve_by_month": charts.bar_chart(
             chart_id="resolve-by-month",
@@ -84,6 +85,7 @@ def _charts(data: dict[str, Any]) -> dict[str, Any]:
                 charts.Series("p90", [row["time_to_resolve"]["p90"] for row in data["by_month"]]),
             ],
             fmt=_hours,
+            durations=True,
         ),
         "causes": charts.bar_chart(
             chart_id="cause-categories",
@@ -103,7 +105,8 @@ def _charts(data: dict[str, Any]) -> dict[str, Any]:
 @login_required
 @require_GET
 def insights_page(request: HttpRequest) -> HttpResponse:
-    form = filter_form(_page_query(request))
+    query = _page_query(request)
+    form = filter_form(query)
     context: dict[str, Any] = {"form": form, "metric_labels": METRIC_LABELS, "action_labels": ACTION_LABELS}
     if form.is_valid():
         data = compute_insights(user=request.user, filters=form.filters())
@@ -126,7 +129,7 @@ def insights_page(request: HttpRequest) -> HttpResponse:
             action_columns=ACTION_COLUMNS,
             action_totals=[(c, ACTION_LABELS[c], data["actions"][c]) for c in ACTION_COLUMNS],
             causes_by_month=causes_by_month,
-            csv_query=form.data.urlencode() if isinstance(form.data, QueryDict) else "",
+            csv_query=query.urlencode(),
         )
     return render(request, "insights/insights.html", context)
 
