@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from incidents.choices import ACTIVE_STATUSES
-from incidents.models import Cause, Incident, RemediationAction, Service, StatusUpdate
+from incidents.models import Cause, Incident, Job, RemediationAction, Service, StatusUpdate
 from incidents.permissions import is_admin
 from timeline.models import TimelineEvent
 
@@ -113,3 +113,11 @@ def public_status_updates() -> QuerySet[StatusUpdate]:
 
 def service_list() -> QuerySet[Service]:
     return Service.objects.order_by("name")
+
+
+def job_get(*, user: Any, pk: Any) -> Job | None:
+    """Return a job the user may poll: one they started, or one about an incident they can see."""
+    if not user or not user.is_authenticated:
+        return None
+    visible = Incident.objects.filter(visible_incidents_q(user)).values("pk")
+    return Job.objects.filter(Q(created_by_id=user.pk) | Q(incident__in=visible), pk=pk).first()

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "incidents.api.middleware.ApiRequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -194,7 +195,9 @@ REST_FRAMEWORK = {
         "incidents.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in, and not with an integration token (those only reach webhooks).
+    "DEFAULT_PERMISSION_CLASSES": ["incidents.api.permissions.IsApiUser"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "incidents.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -206,7 +209,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "incidents.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # Counted per token (session requests per user), so one runaway script is contained.
+        "incidents.api.throttling.TokenRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
@@ -222,6 +226,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` or `kind`; name each vocabulary after what it belongs to.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.choices.Status",
+        "CauseStatusEnum": "incidents.choices.CauseStatus",
+        "ActionStatusEnum": "incidents.choices.ActionStatus",
+        "ActionKindEnum": "incidents.choices.ActionKind",
+        "JobStatusEnum": "incidents.models.jobs.JobStatus",
+        "EventKindEnum": "timeline.choices.EventKind",
+        "AlertStatusEnum": ["firing", "resolved"],
+    },
 }
 
 # Celery. REDIS_URL is the broker in production; without it an embedded broker (SQLite through
@@ -295,6 +309,21 @@ HINDSIGHT: dict[str, Any] = {
     "REMINDER_WEBHOOK_URL": os.environ.get("REMINDER_WEBHOOK_URL", ""),
     "REMINDER_WEBHOOK_SECRET": os.environ.get("REMINDER_WEBHOOK_SECRET", ""),
     "REMINDER_WEBHOOK_TIMEOUT": 5,  # seconds
+    # Alertmanager's `severity` label (lower-cased) → Hindsight severity; anything else gets the default.
+    "ALERTMANAGER_SEVERITY_MAP": {
+        "critical": "SEV1",
+        "page": "SEV1",
+        "error": "SEV2",
+        "major": "SEV2",
+        "high": "SEV2",
+        "warning": "SEV3",
+        "minor": "SEV3",
+        "medium": "SEV3",
+        "info": "SEV4",
+        "low": "SEV4",
+        "none": "SEV4",
+    },
+    "ALERTMANAGER_DEFAULT_SEVERITY": "SEV3",
 }
 
 LOGGING = {

@@ -1,0 +1,164 @@
+"""Timeline events over HTTP.
+
+They live here rather than in timeline/api/ because finding the incident a caller may see, and
+deciding whether they may edit it, belongs to `incidents`, which `timeline` must not import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from incidents import selectors
+from incidents.api.base import WRITE_ERRORS, InputSerializer, errors
+from incidents.api.fields import ApiDateTimeField, StrictBooleanField, StrictCharField
+from incidents.api.lookups import id_or_404
+from incidents.api.views import NESTED_INCIDENT_ID, OBJECT_ID, IncidentChildViewSet
+from incidents.permissions import can_edit_incident
+from timeline import selectors as timeline_selectors
+from timeline import services as timeline_services
+from timeline.choices import HUMAN_KINDS, EventKind, EventSource
+from timeline.models import TimelineEvent
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    incident = serializers.CharField(source="incident.reference", help_text="Incident reference.")
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    source = serializers.ChoiceField(choices=EventSource.choices)  # type: ignore[assignment]
+    author = serializers.SerializerMethodField()
+    occurred_at = ApiDateTimeField()
+    recorded_at = ApiDateTimeField()
+    edited_at = ApiDateTimeField(allow_null=True)
+
+    class Meta:
+        model = TimelineEvent
+        fields = [
+            "id",
+            "incident",
+            "occurred_at",
+            "recorded_at",
+            "kind",
+            "body",
+            "author",
+            "source",
+            "is_key",
+            "edited_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_author(self, event: TimelineEvent) -> str | None:
+        return event.author.get_username() if event.author else None
+
+
+class TimelineEventWriteSerializer(InputSerializer):
+    occurred_at = ApiDateTimeField(required=False, help_text="When it happened; defaults to now.")
+    kind = serializers.ChoiceField(
+        choices=[(kind.value, kind.label) for kind in HUMAN_KINDS],
+        required=False,
+        help_text="Status, severity and role changes are written by Hindsight itself.",
+    )
+    body = StrictCharField(max_length=20_000, trim_whitespace=False, help_text="Markdown.")
+    is_key = StrictBooleanField(required=False, help_text="Pinned: shown in the postmortem's short timeline.")
+
+
+def _require_edit(user: Any, incident: Any) -> None:
+    # timeline.services trusts its callers to have checked this.
+    if not can_edit_incident(user, incident):
+        raise PermissionDenied("You may not change this incident.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="An incident's timeline",
+        description="Ordered by `occurred_at`, then `recorded_at`. Deleted entries are left out.",
+        parameters=[NESTED_INCIDENT_ID],
+        responses={200: TimelineEventSerializer(many=True), **errors(404)},
+    ),
+    create=extend_schema(
+        summary="Add a timeline entry",
+        description="`occurred_at` may be back-dated; `source` is `api`.",
+        parameters=[NESTED_INCIDENT_ID],
+        request=TimelineEventWriteSerializer,
+        responses={201: TimelineEventSerializer, **errors(*WRITE_ERRORS)},
+    ),
+)
+class IncidentTimelineViewSet(IncidentChildViewSet):
+    queryset = TimelineEvent.objects.none()  # for the schema; reads go through selectors
+    serializer_class = TimelineEventSerializer
+
+    def list(self, request: Request, incident_id: str) -> Response:
+        events = timeline_selectors.timeline_for_incident(incident=self.incident())
+        page = self.paginate_queryset(events.select_related("incident"))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: Request, incident_id: str) -> Response:
+        incident = self.incident()
+        _require_edit(request.user, incident)
+        serializer = TimelineEventWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        event = timeline_services.timeline_event_add(
+            incident=incident, actor=request.user, source=EventSource.API, **serializer.validated_data
+        )
+        return Response(self.get_serializer(event).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="Get a timeline entry",
+        parameters=[OBJECT_ID],
+        responses={200: TimelineEventSerializer, **errors(404)},
+    ),
+    partial_update=extend_schema(
+        summary="Edit a timeline entry",
+        description="The previous text stays in the entry's history; `edited_at` is set.",
+        parameters=[OBJECT_ID],
+        request=TimelineEventWriteSerializer,
+        responses={200: TimelineEventSerializer, **errors(*WRITE_ERRORS)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a timeline entry",
+        description="A soft delete: hidden everywhere, kept for admins, who can restore it.",
+        parameters=[OBJECT_ID],
+        responses={204: None, **errors(403, 404)},
+    ),
+)
+class TimelineEventViewSet(viewsets.GenericViewSet):
+    serializer_class = TimelineEventSerializer
+    lookup_url_kwarg = "id"
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def _event(self, id: str) -> TimelineEvent:
+        visible = selectors.incident_list(user=self.request.user).values("pk")
+        event = timeline_selectors.event_get(incident_ids=visible, pk=id_or_404(id, "timeline entry"))
+        if event is None:
+            raise NotFound("No such timeline entry.")
+        return event
+
+    def retrieve(self, request: Request, id: str) -> Response:
+        return Response(self.get_serializer(self._event(id)).data)
+
+    def partial_update(self, request: Request, id: str) -> Response:
+        event = self._event(id)
+        _require_edit(request.user, event.incident)
+        serializer = TimelineEventWriteSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        event = timeline_services.timeline_event_update(
+            event=event, actor=request.user, data=dict(serializer.validated_data)
+        )
+        return Response(self.get_serializer(event).data)
+
+    def destroy(self, request: Request, id: str) -> Response:
+        event = self._event(id)
+        _require_edit(request.user, event.incident)
+        timeline_services.timeline_event_delete(event=event, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
