@@ -21,9 +21,8 @@ from incidents.insights.api import InsightsView
 from incidents.reminders.api.views import NotificationViewSet
 
 router = DefaultRouter()
-router.register("notifications", NotificationViewSet, basename="notification")
-router.include_root_view = False
 router.include_format_suffixes = False
+router.register("notifications", NotificationViewSet, basename="notification")
 # Things inside one incident: /incidents/{incident_id}/<things>/ (list and create).
 INCIDENT = r"incidents/(?P<incident_id>[^/]+)"
 router.register(f"{INCIDENT}/timeline", IncidentTimelineViewSet, basename="incident-timeline")
