@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from timeline.models import TimelineEvent, TimelineEventQuerySet
 
@@ -47,3 +47,24 @@ def last_activity_at(*, incident: Any) -> Any:
         .values_list("recorded_at", flat=True)
         .first()
     )
+
+
+def timeline_window(
+    *, incident: Any, before: TimelineEvent | None = None, limit: int = 200, include_deleted: bool = False
+) -> tuple[list[TimelineEvent], bool]:
+    """Return up to `limit` events just before `before` (or the latest), in order, and whether more exist.
+
+    Keyset pagination on (occurred_at, recorded_at, id) through the incident index, so an incident
+    with tens of thousands of entries costs one bounded query per window.
+    """
+    manager = TimelineEvent.all_objects if include_deleted else TimelineEvent.objects
+    qs = manager.filter(incident=incident).select_related("author")
+    if before is not None:
+        qs = qs.filter(
+            Q(occurred_at__lt=before.occurred_at)
+            | Q(occurred_at=before.occurred_at, recorded_at__lt=before.recorded_at)
+            | Q(occurred_at=before.occurred_at, recorded_at=before.recorded_at, id__lt=before.pk)
+        )
+    newest_first = list(qs.order_by("-occurred_at", "-recorded_at", "-id")[: limit + 1])
+    has_more = len(newest_first) > limit
+    return list(reversed(newest_first[:limit])), has_more

@@ -1,0 +1,209 @@
+"""UI forms. They shape input for the services, which hold the rules; errors come back from both."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from incidents.choices import (
+    ActionKind,
+    ActionPriority,
+    ActionStatus,
+    Audience,
+    CauseCategory,
+    CauseRole,
+    CauseStatus,
+    Severity,
+    Status,
+)
+from timeline.choices import HUMAN_KINDS, EventKind
+from timeline.timeparse import TimeParseError, parse_quick_time
+
+# datetime-local with seconds, so a milestone round-trips unchanged and only real edits are sent.
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"step": "1", **(attrs or {})}, format=DATETIME_FORMAT)
+
+
+def local_datetime_field(label: str, help_text: str = "") -> forms.DateTimeField:
+    """A datetime typed in the user's timezone (Django converts it to aware UTC)."""
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        widget=LocalDateTimeInput(),
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text=help_text,
+    )
+
+
+def split_names(value: str) -> list[str]:
+    return [name.strip() for name in (value or "").split(",") if name.strip()]
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class DeclareForm(forms.Form):
+    title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autofocus": True}))
+    severity = forms.ChoiceField(choices=Severity.choices, widget=forms.RadioSelect)
+    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    services = forms.CharField(
+        required=False, help_text="Comma-separated, e.g. api, checkout. New names are created."
+    )
+    commander = forms.CharField(required=False, help_text="Username; you by default.")
+    private = forms.BooleanField(
+        required=False, help_text="Only participants and admins will see it (e.g. security incidents)."
+    )
+    started_at = local_datetime_field("Impact started", "Leave empty: same as detected.")
+    detected_at = local_datetime_field("Detected", "Leave empty: now.")
+
+
+class IncidentEditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    title = forms.CharField(max_length=200)
+    status = forms.ChoiceField(choices=Status.choices)
+    severity = forms.ChoiceField(choices=Severity.choices)
+    commander = forms.CharField(required=False, help_text="Username; empty for nobody.")
+    services = forms.CharField(required=False, help_text="Comma-separated service names.")
+    started_at = local_datetime_field("Impact started")
+    detected_at = local_datetime_field("Detected")
+    acknowledged_at = local_datetime_field("Acknowledged")
+    mitigated_at = local_datetime_field("Mitigated")
+    resolved_at = local_datetime_field("Resolved")
+    summary = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    impact = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    private = forms.BooleanField(required=False)
+    duplicate_of = forms.CharField(
+        required=False, label="Duplicate of", help_text="Reference of the original, e.g. INC-12."
+    )
+    false_alarm = forms.BooleanField(required=False, label="False alarm")
+
+    MILESTONES = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
+
+
+class QuickAddForm(forms.Form):
+    """The timeline quick-add box: when (free text), kind, body."""
+
+    when = forms.CharField(
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"placeholder": "now · 14:05 · -10m · yesterday 23:50", "autocomplete": "off"}
+        ),
+        help_text="Empty means now. Times are in your timezone.",
+    )
+    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in HUMAN_KINDS], initial=EventKind.NOTE)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "placeholder": "What happened?"}))
+
+    def __init__(self, *args: Any, now: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+
+    def clean_when(self) -> datetime:
+        text = self.cleaned_data.get("when", "")
+        try:
+            return parse_quick_time(text, now=self.now, tz=timezone.get_current_timezone())
+        except TimeParseError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+class EventEditForm(QuickAddForm):
+    """Edit an entry: the same fields as quick-add; system kinds stay selectable if already set."""
+
+    kind = forms.ChoiceField(choices=EventKind.choices)
+
+
+class CauseForm(forms.Form):
+    prefix = "cause"
+    category = forms.ChoiceField(choices=CauseCategory.choices)
+    role = forms.ChoiceField(choices=CauseRole.choices, initial=CauseRole.CONTRIBUTING)
+    status = forms.ChoiceField(choices=CauseStatus.choices, initial=CauseStatus.SUSPECTED)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Describe the factor, not a person (Markdown).",
+    )
+    evidence = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Timeline entries that support it.",
+    )
+
+    def __init__(self, *args: Any, evidence_choices: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].choices = list(evidence_choices)  # type: ignore[attr-defined]
+
+
+class ActionForm(forms.Form):
+    prefix = "action"
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=ActionKind.choices, initial=ActionKind.PREVENT)
+    priority = forms.ChoiceField(choices=ActionPriority.choices, initial=ActionPriority.P2)
+    owner = forms.CharField(required=False, help_text="Username.")
+    due_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Empty: P1 in 2 weeks, P2 in 4, P3 in 8.",
+    )
+    status = forms.ChoiceField(choices=ActionStatus.choices, initial=ActionStatus.OPEN)
+    ticket_url = forms.CharField(required=False, label="Ticket URL", max_length=500)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    completion_note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed to close: how it was done, or why it won't be.",
+    )
+    causes = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, cause_choices: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["causes"].choices = list(cause_choices)  # type: ignore[attr-defined]
+
+
+class ActionCloseForm(forms.Form):
+    prefix = "close"
+    status = forms.ChoiceField(
+        choices=[(ActionStatus.DONE, "Done"), (ActionStatus.WONT_DO, "Won't do")], initial=ActionStatus.DONE
+    )
+    completion_note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Completion note",
+        help_text="A link, a PR, or the reason it won't be done.",
+    )
+
+
+class StatusUpdateForm(forms.Form):
+    prefix = "update"
+    audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.INTERNAL)
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Markdown.")
+
+
+class ProfileForm(forms.Form):
+    timezone = forms.ChoiceField(choices=())
+    quiet_hours_start = forms.TimeField(
+        required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    quiet_hours_end = forms.TimeField(
+        required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    quiet_weekends = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices()  # type: ignore[attr-defined]
+
+
+class ApiTokenForm(forms.Form):
+    prefix = "token"
+    name = forms.CharField(max_length=100, help_text="What will use it, e.g. deploy script.")

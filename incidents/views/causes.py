@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from incidents import selectors, services
+from incidents.forms import CauseForm
+from incidents.models import Cause, Incident
+from incidents.views.common import INVALID, add_service_errors, incident_or_404, require_edit
+from timeline import selectors as timeline_selectors
+
+
+def _evidence_choices(incident: Incident, cause: Cause | None = None) -> list[tuple[str, str]]:
+    """Pinned entries, the latest 30, and whatever the cause already cites."""
+    from django.utils import timezone
+
+    events = list(timeline_selectors.key_events(incident=incident)[:50])
+    recent, _ = timeline_selectors.timeline_window(incident=incident, limit=30)
+    events += list(reversed(recent))
+    if cause is not None:
+        events += list(cause.evidence.all())
+    seen: set[int] = set()
+    choices: list[tuple[str, str]] = []
+    for event in events:
+        if event.pk in seen:
+            continue
+        seen.add(event.pk)
+        when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
+        text = event.body if len(event.body) <= 70 else event.body[:69] + "…"
+        choices.append((str(event.pk), f"{when} · {text}"))
+    return choices
+
+
+def _cause_url(incident: Incident, cause: Cause) -> str:
+    return reverse("incident-detail", args=[incident.reference]) + f"#cause-{cause.pk}"
+
+
+@login_required
+@require_POST
+def cause_add(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = incident_or_404(request, reference)
+    require_edit(request, incident)
+    form = CauseForm(request.POST, evidence_choices=_evidence_choices(incident))
+    if form.is_valid():
+        try:
+            cause = services.cause_add(incident=incident, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect(_cause_url(incident, cause))
+    return render(request, "incidents/cause_form.html", {"incident": incident, "form": form}, status=INVALID)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cause_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """Edit a cause, typically to move it from suspected to confirmed or ruled out."""
+    incident = incident_or_404(request, reference)
+    require_edit(request, incident)
+    cause = selectors.cause_get(user=request.user, pk=pk)
+    if cause is None or cause.incident_id != incident.pk:
+        raise Http404("No such cause.")
+    initial = {
+        "category": cause.category,
+        "role": cause.role,
+        "status": cause.status,
+        "description": cause.description,
+        "evidence": [str(event.pk) for event in cause.evidence.all()],
+    }
+    form = CauseForm(
+        request.POST or None, initial=initial, evidence_choices=_evidence_choices(incident, cause)
+    )
+    status = 200
+    if request.method == "POST":
+        status = INVALID
+        if form.is_valid():
+            try:
+                services.cause_update(cause=cause, actor=request.user, data=form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect(_cause_url(incident, cause))
+    context = {"incident": incident, "form": form, "cause": cause}
+    return render(request, "incidents/cause_form.html", context, status=status)

@@ -1,0 +1,55 @@
+"""Helpers every UI view shares: incident lookup that never leaks, htmx detection, error mapping."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest
+
+from incidents import selectors
+from incidents.models import Incident
+from incidents.permissions import can_edit_incident
+
+# Form errors answer 422 (htmx is configured in base.html to swap it), so tests and clients can
+# tell a rejected submission from a page view.
+INVALID = 422
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """Return True for requests htmx made; they get a partial instead of the whole page."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def incident_or_404(request: HttpRequest, reference: str) -> Incident:
+    """Return the incident if the user may see it; 404 otherwise, so private ones do not leak."""
+    incident = selectors.incident_get(user=request.user, reference=reference)
+    if incident is None:
+        raise Http404("No such incident.")
+    return incident
+
+
+def require_edit(request: HttpRequest, incident: Incident) -> None:
+    if not can_edit_incident(request.user, incident):
+        raise PermissionDenied("You may not change this incident.")
+
+
+def add_service_errors(form: Form, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError next to the matching form fields (or above the form)."""
+    field_map = field_map or {}
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            name = field_map.get(field, field)
+            target = name if name in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+def clean_query(request: HttpRequest, drop: tuple[str, ...] = ("page",)) -> str:
+    """Return the query string without `drop` keys (for pagination links)."""
+    params = request.GET.copy()
+    for key in drop:
+        params.pop(key, None)
+    return params.urlencode()

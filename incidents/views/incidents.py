@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from incidents import selectors, services
+from incidents.choices import SEVERITY_DESCRIPTIONS, Severity
+from incidents.exceptions import ConflictError
+from incidents.filters import IncidentFilterSet
+from incidents.forms import (
+    ActionForm,
+    CauseForm,
+    DeclareForm,
+    IncidentEditForm,
+    QuickAddForm,
+    StatusUpdateForm,
+    split_names,
+)
+from incidents.models import Incident
+from incidents.permissions import can_edit_incident, is_responder
+from incidents.views.common import INVALID, add_service_errors, clean_query, incident_or_404, is_htmx
+from incidents.views.timeline import timeline_context
+
+INCIDENTS_PER_PAGE = 25
+SEVERITY_OPTIONS = [
+    (severity.value, severity.label, SEVERITY_DESCRIPTIONS[severity]) for severity in Severity
+]
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    """List visible incidents with the filters the API shares; htmx gets just the results."""
+    filterset = IncidentFilterSet(request.GET or None, queryset=selectors.incident_list(user=request.user))
+    queryset = filterset.qs if filterset.is_bound else filterset.queryset
+    page = Paginator(queryset.order_by("-started_at", "-number"), INCIDENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "query": clean_query(request),
+        "services": selectors.service_list(),
+    }
+    if is_htmx(request):
+        return render(request, "incidents/_incident_results.html", context)
+    return render(request, "incidents/incident_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_declare(request: HttpRequest) -> HttpResponse:
+    """Declare an incident: a title and a severity are enough."""
+    if not is_responder(request.user):
+        raise PermissionDenied("Only responders can declare incidents.")
+    form = DeclareForm(request.POST or None)
+    context = {"form": form, "severity_options": SEVERITY_OPTIONS}
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                incident = services.incident_declare(
+                    actor=request.user,
+                    title=data["title"],
+                    severity=data["severity"],
+                    summary=data["summary"],
+                    services=split_names(data["services"]),
+                    commander=data["commander"] or None,
+                    private=data["private"],
+                    started_at=data["started_at"],
+                    detected_at=data["detected_at"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect(incident)
+        return render(request, "incidents/incident_declare.html", context, status=INVALID)
+    return render(request, "incidents/incident_declare.html", context)
+
+
+def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -> dict[str, Any]:
+    """Everything the incident page shows, in a fixed number of queries whatever the incident's size."""
+    can_edit = can_edit_incident(request.user, incident)
+    causes = list(selectors.cause_list(user=request.user, incident=incident))
+    actions = list(incident.actions.select_related("owner").order_by("status", "due_date", "id"))
+    context: dict[str, Any] = {
+        "incident": incident,
+        "services_list": list(incident.services.all()),
+        "can_edit": can_edit,
+        "causes": causes,
+        "actions": actions,
+        "open_action_count": sum(1 for action in actions if action.is_open),
+        "updates": list(selectors.status_update_list(user=request.user, incident=incident)[:20]),
+        "related": list(selectors.related_incidents(user=request.user, incident=incident)[:10]),
+        "duplicates": list(incident.duplicates.filter(selectors.visible_incidents_q(request.user))[:20]),
+        "milestones": milestone_rows(incident),
+    }
+    context.update(timeline_context(request, incident))
+    if can_edit:
+        context["quick_add_form"] = context.get("quick_add_form") or QuickAddForm()
+        context["cause_form"] = CauseForm(evidence_choices=evidence_choices(context))
+        context["action_form"] = ActionForm(cause_choices=cause_choices(causes))
+        context["update_form"] = StatusUpdateForm()
+    context.update(overrides)
+    return context
+
+
+def milestone_rows(incident: Incident) -> list[dict[str, Any]]:
+    return [
+        {"label": "Impact started", "at": incident.started_at, "duration": None},
+        {"label": "Detected", "at": incident.detected_at, "duration": incident.time_to_detect},
+        {"label": "Acknowledged", "at": incident.acknowledged_at, "duration": incident.time_to_acknowledge},
+        {"label": "Mitigated", "at": incident.mitigated_at, "duration": incident.time_to_mitigate},
+        {"label": "Resolved", "at": incident.resolved_at, "duration": incident.time_to_resolve},
+    ]
+
+
+def evidence_choices(context: dict[str, Any]) -> list[tuple[str, str]]:
+    """Offer pinned and recent entries as evidence (a full 10,000-entry list would be unusable)."""
+    from django.utils import timezone
+
+    seen: set[int] = set()
+    choices: list[tuple[str, str]] = []
+    recent = list(reversed(context["events"]))[:30]
+    for event in [*context["key_events"], *recent]:
+        if event.pk in seen or event.is_deleted:
+            continue
+        seen.add(event.pk)
+        when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
+        text = event.body if len(event.body) <= 70 else event.body[:69] + "…"
+        choices.append((str(event.pk), f"{when} · {text}"))
+    return choices
+
+
+def cause_choices(causes: list[Any]) -> list[tuple[str, str]]:
+    return [(str(cause.pk), f"{cause.get_role_display()}: {cause.description[:60]}") for cause in causes]
+
+
+@login_required
+def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = incident_or_404(request, reference)
+    return render(request, "incidents/incident_detail.html", detail_context(request, incident))
+
+
+def _edit_initial(incident: Incident) -> dict[str, Any]:
+    return {
+        "version": incident.version,
+        "title": incident.title,
+        "status": incident.status,
+        "severity": incident.severity,
+        "commander": incident.commander.get_username() if incident.commander else "",
+        "services": ", ".join(service.name for service in incident.services.all()),
+        "started_at": incident.started_at,
+        "detected_at": incident.detected_at,
+        "acknowledged_at": incident.acknowledged_at,
+        "mitigated_at": incident.mitigated_at,
+        "resolved_at": incident.resolved_at,
+        "summary": incident.summary,
+        "impact": incident.impact,
+        "private": incident.private,
+        "duplicate_of": incident.duplicate_of.reference if incident.duplicate_of else "",
+        "false_alarm": incident.false_alarm,
+    }
+
+
+def _changes(request: HttpRequest, form: IncidentEditForm, incident: Incident) -> dict[str, Any]:
+    """Return only what the user changed, in the service's terms; a ValidationError names the field."""
+    data = form.cleaned_data
+    changes: dict[str, Any] = {}
+    for field in form.changed_data:
+        if field == "version":
+            continue
+        value = data[field]
+        if field == "services":
+            names = split_names(value)
+            current = sorted(service.name.lower() for service in incident.services.all())
+            if sorted(name.lower() for name in names) == current:
+                continue
+            value = names
+        elif field == "commander":
+            value = value or None
+        elif field == "duplicate_of":
+            if value:
+                original = selectors.incident_get(user=request.user, reference=value)
+                if original is None:
+                    raise ValidationError({"duplicate_of": f"No incident {value!r} that you can see."})
+                value = original
+            else:
+                value = None
+        changes[field] = value
+    return changes
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    """Edit the record; a form opened before someone else's save is refused, and nothing is saved on error."""
+    incident = incident_or_404(request, reference)
+    if not can_edit_incident(request.user, incident):
+        raise PermissionDenied("You may not change this incident.")
+    initial = _edit_initial(incident)
+    form = IncidentEditForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = INVALID
+        if form.is_valid():
+            try:
+                changes = _changes(request, form, incident)
+                services.incident_update(
+                    incident=incident,
+                    actor=request.user,
+                    data=changes,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except ConflictError:
+                status = 409
+                form.add_error(
+                    None,
+                    "Someone else changed this incident after you opened the form. "
+                    "Reload the page to see their changes, then make yours again.",
+                )
+            else:
+                return redirect(incident)
+    return render(
+        request, "incidents/incident_edit.html", {"incident": incident, "form": form}, status=status
+    )

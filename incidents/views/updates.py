@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from incidents import services
+from incidents.forms import StatusUpdateForm
+from incidents.views.common import INVALID, add_service_errors, incident_or_404, require_edit
+
+
+@login_required
+@require_POST
+def status_update_post(request: HttpRequest, reference: str) -> HttpResponse:
+    """Post an internal or public status update (public ones reach the status page)."""
+    incident = incident_or_404(request, reference)
+    require_edit(request, incident)
+    form = StatusUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.status_update_post(
+                incident=incident,
+                actor=request.user,
+                message=form.cleaned_data["message"],
+                audience=form.cleaned_data["audience"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return redirect(reverse("incident-detail", args=[incident.reference]) + "#updates")
+    return render(request, "incidents/update_form.html", {"incident": incident, "form": form}, status=INVALID)
