@@ -8,8 +8,7 @@ and ISO 8601 with an offset ("2026-11-23T14:05:00+01:00", "...Z").
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 # A clock time this far ahead of now is read as yesterday's (incidents cross midnight).
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -26,14 +25,18 @@ class TimeParseError(ValueError):
 
 
 def _localise(day: date, clock: time, tz: tzinfo) -> datetime:
-    """Attach `tz` to a wall-clock time, refusing times that a DST change skips."""
+    """Read a wall-clock time in `tz` and return it in UTC, refusing times that a DST change skips.
+
+    An autumn time that happens twice means its first occurrence (fold=0). The result is in UTC
+    because an aware datetime inside the repeated hour never compares equal to one in another zone
+    (PEP 495), which would make an unchanged time look edited.
+    """
     naive = datetime.combine(day, clock)
-    aware = naive.replace(tzinfo=tz, fold=0)
+    in_utc = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
     # A wall time in a spring-forward gap does not survive a round trip through UTC.
-    round_trip = aware.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
-    if round_trip != naive:
+    if in_utc.astimezone(tz).replace(tzinfo=None) != naive:
         raise TimeParseError(f"{naive:%Y-%m-%d %H:%M} does not exist in {tz} (clocks moved forward).")
-    return aware
+    return in_utc
 
 
 def _clock(match: re.Match[str]) -> time:
@@ -41,10 +44,10 @@ def _clock(match: re.Match[str]) -> time:
 
 
 def parse_quick_time(text: str | None, *, now: datetime, tz: tzinfo) -> datetime:
-    """Return the aware datetime `text` means, read in `tz`, relative to `now` (aware)."""
+    """Return the aware datetime (in UTC) `text` means, read in `tz`, relative to `now` (aware)."""
     value = (text or "").strip().lower()
     if value in ("", "now"):
-        return now
+        return now.astimezone(UTC)
     local_now = now.astimezone(tz)
 
     relative = _RELATIVE.match(value)
@@ -52,7 +55,7 @@ def parse_quick_time(text: str | None, *, now: datetime, tz: tzinfo) -> datetime
         delta = timedelta(
             hours=int(relative["h"] or 0), minutes=int(relative["m"] or 0), seconds=int(relative["s"] or 0)
         )
-        return now - delta
+        return (now - delta).astimezone(UTC)
 
     clock_only = _CLOCK_ONLY.match(value)
     if clock_only:
@@ -81,7 +84,7 @@ def parse_quick_time(text: str | None, *, now: datetime, tz: tzinfo) -> datetime
     if parsed is not None:
         if parsed.tzinfo is None:
             return _localise(parsed.date(), parsed.time(), tz)
-        return parsed
+        return parsed.astimezone(UTC)
     raise TimeParseError(
         f"Cannot read {text!r} as a time. Try 14:05, -10m, yesterday 23:50 or 2026-11-23 14:05."
     )
