@@ -77,3 +77,26 @@ def client_for(client: Any) -> Any:
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _rows_from_data_migrations(request: Any) -> None:
+    """Recreate the role groups and the reference counter for transactional tests.
+
+    A transactional test (threads, real Celery workers, the live server) ends with a flush that also
+    removes what data migrations created, so the next transactional test would find no groups.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.contrib.auth.models import Group
+
+    from incidents.models import Counter
+
+    for name in ("viewer", "responder", "admin"):
+        Group.objects.get_or_create(name=name)
+    Counter.objects.get_or_create(name="incident")
