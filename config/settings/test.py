@@ -17,8 +17,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-CELERY_BROKER_URL = REDIS_URL or os.environ.get(
-    "CELERY_BROKER_URL", f"sqla+sqlite:///{BASE_DIR / 'celery-broker-test.sqlite3'}"
-)
+# Each pytest-xdist worker gets its own broker: a test worker in one process would otherwise take
+# another process's jobs, find no such job in its own test database, and leave that test waiting.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_broker_file = BASE_DIR / ("celery-broker-test-" + XDIST_WORKER if XDIST_WORKER else "celery-broker-test")
+CELERY_BROKER_URL = REDIS_URL or os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{_broker_file}.sqlite3")
+if XDIST_WORKER and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+        "global_keyprefix": f"{XDIST_WORKER}:",
+    }
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/minute", "user": "100000/minute"}
