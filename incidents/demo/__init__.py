@@ -53,7 +53,7 @@ def _users(clock: DemoClock, out: Output) -> dict[str, Any]:
                 first_name=first,
                 last_name=last,
             )
-            user.groups.add(Group.objects.get(name=role))
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
             if role == Role.ADMIN:
                 # Staff + superuser so the Django admin (undo deletes, beat schedule) works out of the box.
                 user.is_staff = True
