@@ -23,11 +23,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Through `honcho run` so that a `.env` file (see .env.example) applies to these steps exactly as it
+# does to the processes `honcho start` runs: the demo must land in the database the web server uses.
+MANAGE := $(BIN)/honcho run $(BIN)/python manage.py
+
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
+	$(MANAGE) migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py load_demo
+	$(MANAGE) load_demo
 
 ## run: install, migrate, load the demo once, start web + Celery worker + beat (Ctrl-C stops all)
 run: demo
@@ -40,7 +44,7 @@ run: demo
 
 ## test: the whole suite on SQLite with the embedded broker (browser tests skip without Chromium)
 test: install-dev
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 lint: install-dev
 	$(BIN)/ruff check .
