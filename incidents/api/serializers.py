@@ -32,6 +32,9 @@ from incidents.choices import (
 from incidents.models import Cause, Incident, Job, Profile, RemediationAction, StatusUpdate
 from incidents.models.jobs import JobStatus
 
+# People are read by username; null when nobody (a webhook's incident has no reporter).
+NULLABLE_USERNAME = serializers.CharField(allow_null=True, help_text="A username, or null.")
+
 
 def username_of(user: Any) -> str | None:
     return user.get_username() if user is not None else None
@@ -97,11 +100,11 @@ class IncidentSerializer(serializers.ModelSerializer):
     def get_services(self, incident: Incident) -> list[str]:
         return [service.name for service in incident.services.all()]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_USERNAME)
     def get_commander(self, incident: Incident) -> str | None:
         return username_of(incident.commander)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_USERNAME)
     def get_reporter(self, incident: Incident) -> str | None:
         return username_of(incident.reporter)
 
@@ -196,6 +199,7 @@ class ActionSerializer(serializers.ModelSerializer):
     incident = serializers.CharField(source="incident.reference", help_text="Incident reference.")
     owner = serializers.SerializerMethodField()
     due_date = ApiDateField()
+    ticket_url = serializers.CharField(help_text="A link to the ticket, or empty.")
     causes = serializers.SerializerMethodField()
     completed_at = ApiDateTimeField(allow_null=True)
     overdue = serializers.BooleanField(source="is_overdue")
@@ -224,7 +228,7 @@ class ActionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_USERNAME)
     def get_owner(self, action: RemediationAction) -> str | None:
         return username_of(action.owner)
 
@@ -264,7 +268,7 @@ class StatusUpdateSerializer(serializers.ModelSerializer):
         fields = ["id", "incident", "audience", "status", "message", "author", "posted_at"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_USERNAME)
     def get_author(self, update: StatusUpdate) -> str | None:
         return username_of(update.author)
 

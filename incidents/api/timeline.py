@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import NotFound
@@ -20,6 +19,7 @@ from incidents import selectors
 from incidents.api.base import WRITE_ERRORS, InputSerializer, errors
 from incidents.api.fields import ApiDateTimeField, StrictBooleanField, StrictCharField
 from incidents.api.lookups import id_or_404
+from incidents.api.serializers import NULLABLE_USERNAME
 from incidents.api.views import NESTED_INCIDENT_ID, OBJECT_ID, IncidentChildViewSet
 from incidents.permissions import can_edit_incident
 from timeline import selectors as timeline_selectors
@@ -53,7 +53,7 @@ class TimelineEventSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_USERNAME)
     def get_author(self, event: TimelineEvent) -> str | None:
         return event.author.get_username() if event.author else None
 
