@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
@@ -17,17 +18,35 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def related_incidents_for(context: template.Context, incident: Incident) -> list[Incident]:
     """Return the incidents related to this one that the signed-in reader may see."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    return recurrence.related_incidents(user=user, incident=incident)
+    return recurrence.related_incidents(user=_user(context), incident=incident)
+
+
+# Set on each action by `prefetch_fix_outcomes`, so a list of items costs one pass, not one per item.
+_OUTCOME_ATTRIBUTE = "_insights_fix_outcome"
+
+
+def _user(context: template.Context) -> Any:
+    return getattr(context.get("request"), "user", None)
+
+
+@register.simple_tag(takes_context=True)
+def prefetch_fix_outcomes(context: template.Context, actions: Iterable[RemediationAction]) -> str:
+    """Work out "did the fix work?" for a list of items at once (renders nothing)."""
+    items = list(actions)
+    outcomes = recurrence.fix_outcomes(user=_user(context), actions=items)
+    for action in items:
+        setattr(action, _OUTCOME_ATTRIBUTE, outcomes.get(action.pk))
+    return ""
 
 
 @register.simple_tag(takes_context=True)
 def fix_outcome_for(context: template.Context, action: RemediationAction) -> Any:
     """Return the "did the fix work?" outcome of a done prevent/mitigate item, or None."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    return recurrence.fix_outcome(user=user, action=action)
+    if hasattr(action, _OUTCOME_ATTRIBUTE):
+        return getattr(action, _OUTCOME_ATTRIBUTE)
+    if not recurrence.is_fix(action):
+        return None
+    return recurrence.fix_outcome(user=_user(context), action=action)
 
 
 @register.simple_tag

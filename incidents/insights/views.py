@@ -19,7 +19,7 @@ from incidents.insights import charts
 from incidents.insights.forms import filter_form
 from incidents.insights.hints import action_hints
 from incidents.insights.metrics import METRICS, compute_insights
-from incidents.insights.recurrence import fix_outcome, related_incidents
+from incidents.insights.recurrence import related_incidents
 from incidents.templatetags.hindsight import duration
 
 DEFAULT_MONTHS = 12
@@ -208,8 +208,7 @@ def action_fix_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_get(user=request.user, pk=pk)
     if action is None:
         raise Http404("No such action item.")
-    outcome = fix_outcome(user=request.user, action=action)
-    return render(request, "insights/_fix_outcome.html", {"action": action, "outcome": outcome})
+    return render(request, "insights/_fix_outcome.html", {"action": action})
 
 
 @login_required

@@ -145,3 +145,21 @@ def test_fix_outcome_partial_says_whether_the_fix_worked(story, outsider, client
 def test_fix_outcome_partial_of_an_invisible_item_is_404(story, outsider, client_for):
     hidden = fix(story["private"], "2026-04-05")
     assert client_for(outsider).get(f"/actions/{hidden.pk}/fix-outcome/").status_code == 404
+
+
+def test_a_list_of_items_renders_its_outcomes_in_one_pass(story, outsider, rf, django_assert_max_num_queries):
+    from django.template import engines
+
+    from incidents.models import RemediationAction
+
+    template = engines["django"].from_string(
+        "{% load insights %}{% prefetch_fix_outcomes actions %}"
+        '{% for action in actions %}{% include "insights/_fix_outcome.html" %}{% endfor %}'
+    )
+    request = rf.get("/")
+    request.user = outsider
+    actions = list(RemediationAction.objects.filter(incident=story["first"]))
+    with django_assert_max_num_queries(5):
+        html = template.render({"actions": actions}, request)
+    assert html.count("Did the fix work?") == 3
+    assert html.count("Held so far") == 2
