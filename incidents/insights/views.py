@@ -214,11 +214,16 @@ def action_fix_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def action_hints_partial(request: HttpRequest) -> HttpResponse:
-    """Hints for the action item being written; the action form asks on every change."""
+    """Hints for the action item being written; the action form asks on every change.
+
+    Takes the form's fields as they are named there (`action-title`, …) or bare (`title`, …), and
+    `action_id` when an existing item is edited (its creation date anchors the due-date target).
+    """
     values: dict[str, Any] = {
-        key: request.GET.get(key, "") for key in ("title", "description", "owner", "due_date", "priority")
+        key: request.GET.get(f"action-{key}", request.GET.get(key, ""))
+        for key in ("title", "description", "owner", "due_date", "priority")
     }
-    action_id = request.GET.get("action", "")
+    action_id = request.GET.get("action_id", "")
     if action_id.isdigit():
         action = selectors.action_get(user=request.user, pk=int(action_id))
         if action is not None:

@@ -54,3 +54,22 @@ def test_insights_charts_agree_with_the_tables(page, sign_in, admin_user, owner,
     assert row.locator("td").last.inner_text() == str(total) == "2"
     # The CSV download is offered with the same filters.
     assert "since=2026-01-01" in page.locator("a", has_text="Download CSV").get_attribute("href")
+
+
+def test_the_action_form_shows_hints_while_an_item_is_written(page, sign_in, owner, transactional_db):
+    incident = IncidentFactory(title="Queue backlog", commander=owner, reporter=owner)
+    sign_in(owner)
+    page.goto(incident.get_absolute_url())
+    page.locator("summary", has_text="Add an action item").click()
+    page.fill("#id_action-title", "Look into the queue")
+    page.locator("#id_action-title").blur()
+    hints = page.locator(".action-hints li")
+    hints.first.wait_for()
+    assert any("'look into'" in text for text in hints.all_inner_texts())
+    page.fill("#id_action-title", "Alert when queue depth exceeds 10000 for 5 minutes")
+    page.locator("#id_action-title").blur()
+    page.wait_for_function(
+        "() => ![...document.querySelectorAll('.action-hints li')]"
+        ".some(li => li.innerText.includes('look into'))"
+    )
+    assert page.dialogs == []
