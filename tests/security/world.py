@@ -1,0 +1,201 @@
+"""A small, complete test world: one public and one private incident with everything inside them.
+
+Every text a person can write holds `HOSTILE`, so the same world serves the XSS sweep; the
+permission matrix and the query-count tests use it for real objects behind every URL placeholder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from incidents.models import Job, StatusUpdate
+from tests.factories import (
+    CauseFactory,
+    IncidentFactory,
+    RemediationActionFactory,
+    ServiceFactory,
+    TimelineEventFactory,
+)
+from tests.security.urlwalk import Route
+
+HOSTILE = (
+    "<script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1)) "
+    '<a href="javascript:alert(1)">y</a> "><svg onload=alert(1)>'
+)
+
+
+@dataclass
+class IncidentWorld:
+    incident: Any
+    event: Any
+    cause: Any
+    action: Any
+    update: Any
+    job: Any
+    postmortem: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_incident(
+    *, owner: Any, private: bool, participant: Any = None, text: str = HOSTILE
+) -> IncidentWorld:
+    """An incident commanded by `owner` with an entry, a cause, an action, an update, a job."""
+    service = ServiceFactory(name="checkout" if not private else "vault")
+    now = timezone.now()
+    incident = IncidentFactory(
+        title=f"Checkout errors {text}"[:200],
+        summary=text,
+        impact=text,
+        severity="SEV1" if private else "SEV2",
+        status="resolved",
+        private=private,
+        commander=owner,
+        reporter=owner,
+        tags=["payments", text[:40]],
+        started_at=now - timedelta(hours=3),
+        detected_at=now - timedelta(hours=3) + timedelta(minutes=5),
+        acknowledged_at=now - timedelta(hours=2, minutes=50),
+        mitigated_at=now - timedelta(hours=2),
+        resolved_at=now - timedelta(hours=1),
+        services=[service],
+    )
+    if participant is not None:
+        incident.participants.add(participant)
+    event = TimelineEventFactory(incident=incident, body=text, author=owner, is_key=True)
+    cause = CauseFactory(incident=incident, description=text, status="confirmed")
+    cause.evidence.add(event)
+    action = RemediationActionFactory(
+        incident=incident,
+        title=f"Add alerting {text}"[:200],
+        description=text,
+        owner=owner,
+        ticket_url="https://tickets.example.com/OPS-1",
+    )
+    action.causes.add(cause)
+    communication = TimelineEventFactory(incident=incident, kind="communication", body=text, author=owner)
+    update = StatusUpdate.objects.create(
+        incident=incident,
+        audience="public",
+        status="resolved",
+        message=text,
+        author=owner,
+        event=communication,
+    )
+    job = Job.objects.create(
+        name="postmortems.generate", kwargs={"incident_id": incident.pk}, incident=incident
+    )
+    world = IncidentWorld(incident=incident, event=event, cause=cause, action=action, update=update, job=job)
+    world.postmortem = _postmortem(incident, owner, text)
+    return world
+
+
+def _postmortem(incident: Any, owner: Any, text: str) -> Any:
+    """Generate the incident's postmortem and write `text` into an authored section, if the app has it."""
+    try:
+        from incidents.postmortems import services as postmortem_services
+    except ImportError:
+        return None
+    generate = getattr(postmortem_services, "postmortem_generate", None)
+    if generate is None:
+        return None
+    generate(incident_id=incident.pk, actor=owner, reason="test world")
+    from incidents.postmortems.models import Postmortem
+
+    postmortem = Postmortem.objects.filter(incident=incident).first()
+    if postmortem is not None:
+        postmortem.sections.filter(key__in=["went_well", "lessons"]).update(body=text)
+    return postmortem
+
+
+def placeholder_values(route: Route, world: IncidentWorld, *, owner: Any) -> dict[str, str] | None:
+    """Real values for the route's placeholders from `world`, or None when one is unknown."""
+    values: dict[str, str] = {}
+    for name in route.placeholders:
+        segment = route.segment_before(name)
+        value = _value(name, segment, world, owner=owner)
+        if value is None:
+            return None
+        values[name] = value
+    return values
+
+
+def _value(name: str, segment: str, world: IncidentWorld, *, owner: Any) -> str | None:
+    incident = world.incident
+    if name == "reference":
+        return str(incident.reference)
+    if name in ("incident_id", "incident"):
+        return str(incident.pk)
+    if name == "key":
+        return "summary"
+    if name == "number":
+        return "1"
+    if name == "token":
+        return _token(segment, world, owner=owner)
+    if name in ("pk", "id"):
+        objects = {
+            "incidents": incident,
+            "timeline-events": world.event,
+            "events": world.event,
+            "timeline": world.event,
+            "causes": world.cause,
+            "actions": world.action,
+            "updates": world.update,
+            "jobs": world.job,
+            "postmortems": world.postmortem,
+        }
+        if segment in objects and objects[segment] is not None:
+            return str(objects[segment].pk)
+        if segment == "notifications":
+            return str(_notification(world, owner).pk)
+        if segment == "tokens":
+            from incidents.services.accounts import api_token_create
+
+            token, _ = api_token_create(user=owner, name="world")
+            return str(token.pk)
+    return None
+
+
+def _notification(world: IncidentWorld, owner: Any) -> Any:
+    notification = world.extra.get("notification")
+    if notification is None:
+        from incidents.reminders.models import Notification
+
+        notification = Notification.objects.create(
+            recipient=owner,
+            rule="action_assigned",
+            incident=world.incident,
+            title=f"Assigned: {world.action.title}",
+            body=HOSTILE,
+            url=f"/incidents/{world.incident.reference}/",
+            created_at=timezone.now(),
+        )
+        world.extra["notification"] = notification
+    return notification
+
+
+def _token(segment: str, world: IncidentWorld, *, owner: Any) -> str | None:
+    if segment == "calendar":
+        from incidents.services.accounts import calendar_token_reset
+
+        return str(calendar_token_reset(user=owner).calendar_token)
+    if segment == "snooze":
+        from incidents.reminders.models import Reminder
+        from incidents.reminders.services import snooze_token
+
+        reminder = Reminder.objects.create(
+            key=f"world-{world.incident.pk}",
+            rule="action_due_soon",
+            object_type="action",
+            object_id=world.action.pk,
+            window="world",
+            recipient=owner,
+            incident=world.incident,
+            deliver_after=timezone.now(),
+            created_at=timezone.now(),
+        )
+        return snooze_token(reminder)
+    return None
