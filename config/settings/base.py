@@ -256,16 +256,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+REDIS_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    # Redelivery window for messages of a worker that died (acks_late): jobs are idempotent,
+    # so an early redelivery costs nothing but a skipped run.
+    "visibility_timeout": 600,
+    # A responder's request must not hang on a dead broker: fail fast, the outbox keeps the job.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # Without this, kombu retries the connection (redis-py backs off 1+2+4 s) and every write
+    # that enqueues a job takes ~6 s while Redis is down. Workers reconnect on their own policy
+    # (broker_connection_max_retries); the outbox dispatcher retries publishing every 30 s.
+    "max_retries": 0,
+}
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Redelivery window for messages of a worker that died (acks_late): jobs are idempotent,
-        # so an early redelivery costs nothing but a skipped run.
-        "visibility_timeout": 600,
-        # A responder's request must not hang on a dead broker: fail fast, the outbox keeps the job.
-        "socket_connect_timeout": 2,
-        "socket_timeout": 5,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "hindsight.postmortems.*": {"queue": "postmortems"},

@@ -155,7 +155,7 @@ def _send_in_app(deliveries: list[Delivery], *, now: datetime, report: SendRepor
                     rule=reminder.rule,
                     incident_id=reminder.incident_id,
                     title=render.headline(reminder.rule, reminder.context)[:300],
-                    body="\n".join(render.body_lines(reminder.rule, reminder.context)),
+                    body="\n".join(render.body_lines(reminder.rule, reminder.context, in_app=True)),
                     url="" if reminder.context.get("redacted") else reminder.context.get("url", ""),
                     created_at=now,
                 )

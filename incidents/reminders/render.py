@@ -54,11 +54,17 @@ def _redacted_headline(rule: str, context: dict[str, Any]) -> str:
     return "A reminder about a private incident"
 
 
-def body_lines(rule: str, context: dict[str, Any]) -> list[str]:
-    """Return the plain-text lines under the headline."""
+def body_lines(rule: str, context: dict[str, Any], *, in_app: bool = False) -> list[str]:
+    """Return the plain-text lines under the headline.
+
+    In-app, the digest names no items: notifications outlive the access they were written under,
+    and the action items page checks access every time it is opened.
+    """
     if context.get("redacted"):
         return ["It belongs to a private incident you cannot see; ask its commander to add you."]
     lines: list[str] = []
+    if rule == Rule.WEEKLY_DIGEST and in_app:
+        return ["Open your action items to see them."]
     if rule == Rule.WEEKLY_DIGEST:
         for item in context.get("items", []):
             if item.get("redacted"):
