@@ -76,7 +76,9 @@ def dana(db):
 
 def test_the_email_has_a_subject_a_text_body_and_an_html_body(dana):
     incident = IncidentFactory(status="resolved", title="Checkout <down>")
-    RemediationActionFactory(owner=dana, incident=incident, due_date=TODAY - timedelta(days=3), title="Add <b>alarm</b>")
+    RemediationActionFactory(
+        owner=dana, incident=incident, due_date=TODAY - timedelta(days=3), title="Add <b>alarm</b>"
+    )
     sweep(now=WEDNESDAY)
     [email] = mail.outbox
     assert email.to == ["dana@example.com"]
@@ -125,7 +127,11 @@ def test_a_team_webhook_gets_signed_slack_compatible_json(dana, receiver):
 
 
 def test_the_global_webhook_from_settings_is_retried_with_backoff(dana, receiver, settings):
-    settings.HINDSIGHT = {**settings.HINDSIGHT, "REMINDER_WEBHOOK_URL": receiver.url, "REMINDER_WEBHOOK_SECRET": SECRET}
+    settings.HINDSIGHT = {
+        **settings.HINDSIGHT,
+        "REMINDER_WEBHOOK_URL": receiver.url,
+        "REMINDER_WEBHOOK_SECRET": SECRET,
+    }
     receiver.statuses = [503]
     RemediationActionFactory(owner=dana, incident=IncidentFactory(status="resolved"), due_date=TODAY)
     sweep(now=WEDNESDAY)
@@ -141,7 +147,11 @@ def test_the_global_webhook_from_settings_is_retried_with_backoff(dana, receiver
 
 
 def test_webhooks_never_post_about_private_incidents(owner, receiver, settings):
-    settings.HINDSIGHT = {**settings.HINDSIGHT, "REMINDER_WEBHOOK_URL": receiver.url, "REMINDER_WEBHOOK_SECRET": SECRET}
+    settings.HINDSIGHT = {
+        **settings.HINDSIGHT,
+        "REMINDER_WEBHOOK_URL": receiver.url,
+        "REMINDER_WEBHOOK_SECRET": SECRET,
+    }
     incident = IncidentFactory(private=True, status="resolved", commander=owner)
     RemediationActionFactory(owner=owner, incident=incident, due_date=TODAY)
     sweep(now=WEDNESDAY)

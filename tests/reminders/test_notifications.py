@@ -27,13 +27,17 @@ def dana(db):
 def reminded(dana):
     """Sweep now: dana gets one overdue reminder (in-app and email)."""
     incident = IncidentFactory(status="resolved")
-    RemediationActionFactory(owner=dana, incident=incident, due_date=timezone.localdate() - timedelta(days=1), title="Fix DNS")
+    RemediationActionFactory(
+        owner=dana, incident=incident, due_date=timezone.localdate() - timedelta(days=1), title="Fix DNS"
+    )
     sweep(now=timezone.now())
     return Notification.objects.get(recipient=dana, rule="action_overdue")
 
 
 def test_the_api_lists_the_callers_notifications_newest_first(api_client, dana, reminded):
-    older = Notification.objects.create(recipient=dana, rule="action_due_soon", title="Older", created_at=timezone.now() - timedelta(days=2))
+    older = Notification.objects.create(
+        recipient=dana, rule="action_due_soon", title="Older", created_at=timezone.now() - timedelta(days=2)
+    )
     api_client.force_authenticate(dana)
     response = api_client.get("/api/v1/notifications/")
     assert response.status_code == 200
@@ -58,7 +62,12 @@ def test_unread_filter_and_mark_read(api_client, dana, reminded):
 def test_another_users_notification_is_not_found(api_client, reminded, outsider):
     api_client.force_authenticate(outsider)
     assert api_client.post(f"/api/v1/notifications/{reminded.pk}/read/").status_code == 404
-    assert api_client.post(f"/api/v1/notifications/{reminded.pk}/snooze/", {"until": "1d"}, format="json").status_code == 404
+    assert (
+        api_client.post(
+            f"/api/v1/notifications/{reminded.pk}/snooze/", {"until": "1d"}, format="json"
+        ).status_code
+        == 404
+    )
     assert api_client.get("/api/v1/notifications/").json()["count"] == 0
     reminded.refresh_from_db()
     assert reminded.read_at is None
@@ -89,7 +98,9 @@ def test_snoozing_holds_the_reminder_back_and_brings_it_back_later(api_client, d
 @pytest.mark.parametrize("until", ["yesterday", "2020-01-01T00:00:00Z", "2026-12-01T09:00:00", ""])
 def test_a_bad_snooze_time_is_a_400(api_client, dana, reminded, until):
     api_client.force_authenticate(dana)
-    response = api_client.post(f"/api/v1/notifications/{reminded.pk}/snooze/", {"until": until}, format="json")
+    response = api_client.post(
+        f"/api/v1/notifications/{reminded.pk}/snooze/", {"until": until}, format="json"
+    )
     assert response.status_code == 400
     assert "until" in response.json()
     assert not Snooze.objects.exists()
@@ -164,7 +175,9 @@ def test_the_notifications_page_lists_them_and_marks_them_read(client_for, dana,
     assert "No unread notifications." in client.get("/notifications/?unread=true").content.decode()
 
 
-def test_a_notification_about_an_incident_made_private_later_is_hidden(api_client, client_for, dana, reminded):
+def test_a_notification_about_an_incident_made_private_later_is_hidden(
+    api_client, client_for, dana, reminded
+):
     incident = reminded.incident
     incident.private = True
     incident.save()
@@ -181,12 +194,16 @@ def test_notification_settings_page_saves_channels_per_rule(client_for, dana):
     page = client.get("/profile/notifications/")
     assert page.status_code == 200
     assert "Action item overdue" in page.content.decode()
-    response = client.post("/profile/notifications/", {"action_due_soon__email": "on", "action_overdue__webhook": "on"})
+    response = client.post(
+        "/profile/notifications/", {"action_due_soon__email": "on", "action_overdue__webhook": "on"}
+    )
     assert response.status_code == 302
     prefs = {p.rule: (p.email, p.webhook) for p in dana.notification_preferences.all()}
     assert prefs["action_due_soon"] == (True, False)
     assert prefs["action_overdue"] == (False, True)
-    RemediationActionFactory(owner=dana, incident=IncidentFactory(status="resolved"), due_date=timezone.localdate())
+    RemediationActionFactory(
+        owner=dana, incident=IncidentFactory(status="resolved"), due_date=timezone.localdate()
+    )
     mail.outbox = []
     sweep(now=timezone.now())
     assert not [m for m in mail.outbox if "Due today" in m.subject]

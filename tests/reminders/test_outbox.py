@@ -59,8 +59,19 @@ class RedisProcess:
     def start(self) -> None:
         assert REDIS_SERVER is not None
         self.process = subprocess.Popen(  # noqa: S603 — fixed arguments
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.directory],
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.directory,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -97,26 +108,21 @@ def private_redis() -> Iterator[RedisProcess]:
 
 @pytest.fixture
 def celery_on(private_redis: RedisProcess) -> Iterator[str]:
-    """Point the Celery app at the private Redis for the test, then back."""
+    """Point the Celery app at the private Redis for this test, then restore it untouched."""
     url = f"redis://127.0.0.1:{private_redis.port}/0"
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options")}
+    saved_conf = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options")}
+    saved_pools = (celery_app._pool, celery_app.amqp._producer_pool)
     celery_app.conf.broker_url = url
     # What production uses with REDIS_URL (config/settings/base.py).
     celery_app.conf.broker_transport_options = dict(settings.REDIS_BROKER_TRANSPORT_OPTIONS)
-    _reset_pools()
+    celery_app._pool, celery_app.amqp._producer_pool = None, None
     try:
         yield url
     finally:
-        _reset_pools()
-        celery_app.conf.update(saved)
-
-
-def _reset_pools() -> None:
-    """Drop pooled broker connections so the next publish connects to the configured broker."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+        celery_app._pool, celery_app.amqp._producer_pool = saved_pools
+        celery_app.conf.update(saved_conf)
 
 
 def _timed(call: Any) -> tuple[Any, float]:
