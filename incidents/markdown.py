@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from functools import lru_cache
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -24,16 +27,37 @@ _ALLOWED_ATTRIBUTES = {
 }
 
 
-def render_markdown(text: str | None) -> SafeString:
-    """Return sanitised HTML for Markdown `text`: no scripts, handlers or `javascript:` links."""
-    if not text:
-        return mark_safe("")  # noqa: S308 — empty string
-    html = markdown_lib.markdown(text, extensions=_EXTENSIONS, output_format="html")
-    clean = nh3.clean(
+_local = threading.local()
+
+
+def _converter() -> markdown_lib.Markdown:
+    # Building a Markdown instance costs more than converting a short entry, and an incident page
+    # renders hundreds of entries: reuse one per thread (instances are not thread-safe).
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = markdown_lib.Markdown(extensions=_EXTENSIONS, output_format="html")
+        _local.converter = converter
+    return converter
+
+
+@lru_cache(maxsize=8192)
+def _render(text: str) -> str:
+    html = _converter().reset().convert(text)
+    return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(clean)  # noqa: S308 — sanitised by nh3 just above
+
+
+def render_markdown(text: str | None) -> SafeString:
+    """Return sanitised HTML for Markdown `text`: no scripts, handlers or `javascript:` links.
+
+    The output depends only on the text, so it is memoised: timeline entries are rendered on
+    every view of a busy incident page, but rarely change.
+    """
+    if not text:
+        return mark_safe("")  # noqa: S308 — empty string
+    return mark_safe(_render(text))  # noqa: S308 — sanitised by nh3 in _render

@@ -5,12 +5,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from incidents import selectors, services
 from incidents.forms import CauseForm
 from incidents.models import Cause, Incident
-from incidents.views.common import INVALID, add_service_errors, incident_or_404, require_edit
+from incidents.views.common import INVALID, add_service_errors, incident_or_404, is_htmx, require_edit
 from timeline import selectors as timeline_selectors
 
 
@@ -40,10 +40,14 @@ def _cause_url(incident: Incident, cause: Cause) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cause_add(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(request, reference)
     require_edit(request, incident)
+    if request.method == "GET":
+        context = {"incident": incident, "form": CauseForm(evidence_choices=_evidence_choices(incident))}
+        template = "incidents/_cause_form.html" if is_htmx(request) else "incidents/cause_form.html"
+        return render(request, template, context)
     form = CauseForm(request.POST, evidence_choices=_evidence_choices(incident))
     if form.is_valid():
         try:

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.forms import EventEditForm, QuickAddForm
@@ -21,11 +22,11 @@ from incidents.permissions import can_edit_incident, is_admin
 from incidents.views.common import INVALID, add_service_errors, incident_or_404, is_htmx, require_edit
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
-from timeline.choices import EventSource
+from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
 
 # How many entries the incident page shows before "Show earlier entries".
-TIMELINE_WINDOW = 200
+TIMELINE_WINDOW = 100
 KEY_EVENTS_SHOWN = 50
 
 
@@ -52,6 +53,25 @@ def _event_url(incident: Incident, event: TimelineEvent) -> str:
     return f"{incident.get_absolute_url()}#event-{event.pk}"
 
 
+def decorate(events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """Prepare what each row shows (local date and time, labels) in Python: much cheaper than
+    template filters when a page shows hundreds of entries. Times are in the active timezone."""
+    kinds = dict(EventKind.choices)
+    sources = dict(EventSource.choices)
+    for event in events:
+        local = timezone.localtime(event.occurred_at)
+        event.when_iso = local.isoformat()  # type: ignore[attr-defined]
+        event.when_date = local.strftime("%Y-%m-%d")  # type: ignore[attr-defined]
+        event.when_clock = local.strftime("%H:%M")  # type: ignore[attr-defined]
+        event.when_title = local.strftime("%A %d %B %Y %H:%M:%S %Z")  # type: ignore[attr-defined]
+        event.sid = str(event.pk)  # type: ignore[attr-defined]
+        event.kind_label = kinds.get(event.kind, event.kind)  # type: ignore[attr-defined]
+        event.byline = (  # type: ignore[attr-defined]
+            event.author.get_username() if event.author_id and event.author else sources.get(event.source, "")
+        )
+    return events
+
+
 def timeline_context(
     request: HttpRequest, incident: Incident, before: TimelineEvent | None = None
 ) -> dict[str, Any]:
@@ -60,7 +80,8 @@ def timeline_context(
     )
     return {
         "incident": incident,
-        "events": events,
+        "events": decorate(events),
+        "timeline_url": reverse("incident-timeline", args=[incident.reference]),
         "has_earlier": has_earlier,
         "earliest": events[0] if events else None,
         "key_events": list(timeline_selectors.key_events(incident=incident)[:KEY_EVENTS_SHOWN]),
@@ -130,7 +151,8 @@ def _row(
     """The updated row, plus the pinned-entries box out of band (a pin or an edit may change it)."""
     context = {
         "incident": incident,
-        "event": event,
+        "event": decorate([event])[0],
+        "timeline_url": reverse("incident-timeline", args=[incident.reference]),
         "can_edit": can_edit_incident(request.user, incident),
         "show_deleted": is_admin(request.user),
         "key_events": list(timeline_selectors.key_events(incident=incident)[:KEY_EVENTS_SHOWN]),
@@ -175,7 +197,6 @@ def event_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     if event.is_deleted:
         raise Http404("This entry was deleted.")
     _refuse_system_event(event)
-    from django.utils import timezone
 
     initial = {
         "when": timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),

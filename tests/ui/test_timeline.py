@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 from django.utils import timezone
 
+from incidents.views.timeline import TIMELINE_WINDOW
 from tests.factories import IncidentFactory, TimelineEventFactory
 from timeline.models import TimelineEvent
 
@@ -210,20 +211,21 @@ def test_a_large_timeline_is_windowed_with_a_constant_number_of_queries(
     client.get(url)
     with django_assert_max_num_queries(40):
         page = client.get(url).content.decode()
-    # The newest 200: bulk 1 (1 s ago) … bulk 200; the rest wait behind "Show earlier entries".
+    # The newest window: bulk 1 (1 s ago) … bulk N; the rest wait behind "Show earlier entries".
+    window = TIMELINE_WINDOW
     assert "<p>bulk 1</p>" in page
-    assert "<p>bulk 200</p>" in page
-    assert "<p>bulk 201</p>" not in page
-    assert page.count('class="event ') == 200
+    assert f"<p>bulk {window}</p>" in page
+    assert f"<p>bulk {window + 1}</p>" not in page
+    assert page.count('class="event ') == window
     assert "Show earlier entries" in page
 
-    earliest = TimelineEvent.objects.get(incident=incident, body="bulk 200")
+    earliest = TimelineEvent.objects.get(incident=incident, body=f"bulk {window}")
     with django_assert_max_num_queries(15):
         earlier = client.get(
             reverse("incident-timeline", args=[incident.reference]), {"before": earliest.pk}, **HTMX
         ).content.decode()
-    assert "<p>bulk 201</p>" in earlier
-    assert "<p>bulk 400</p>" in earlier
-    assert "<p>bulk 200</p>" not in earlier
-    assert "<p>bulk 401</p>" not in earlier
+    assert f"<p>bulk {window + 1}</p>" in earlier
+    assert f"<p>bulk {2 * window}</p>" in earlier
+    assert f"<p>bulk {window}</p>" not in earlier
+    assert f"<p>bulk {2 * window + 1}</p>" not in earlier
     assert "Show earlier entries" in earlier
