@@ -122,6 +122,11 @@ class QuickAddForm(forms.Form):
 class EventEditForm(QuickAddForm):
     """Edit an entry: the same fields as quick-add; system kinds stay selectable if already set."""
 
+    when = forms.CharField(
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text="A full date and time, 14:05, -10m or yesterday 23:50, in your timezone.",
+    )
     kind = forms.ChoiceField(choices=EventKind.choices)
 
 

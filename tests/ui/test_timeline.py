@@ -229,3 +229,15 @@ def test_a_large_timeline_is_windowed_with_a_constant_number_of_queries(
     assert f"<p>bulk {window}</p>" not in earlier
     assert f"<p>bulk {2 * window + 1}</p>" not in earlier
     assert "Show earlier entries" in earlier
+
+
+def test_opening_add_a_cause_fetches_a_form_offering_the_latest_entries(
+    client_for: Any, owner: Any, busy_incident: Any
+) -> None:
+    client = client_for(owner)
+    add(client, busy_incident, "-1m", "Just typed this")
+    fresh = TimelineEvent.objects.get(body="Just typed this")
+    response = client.get(reverse("cause-add", args=[busy_incident.reference]), **HTMX)
+    assert response.status_code == 200
+    assert f'value="{fresh.pk}"' in response.content.decode()
+    assert "<html" not in response.content.decode()
