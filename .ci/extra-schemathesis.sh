@@ -21,6 +21,34 @@ EXAMPLES="${SCHEMATHESIS_EXAMPLES:-20}"
 export DJANGO_SETTINGS_MODULE=config.settings.test  # raised throttle rates, no DEBUG pages
 LOG="$(mktemp -t hindsight-schemathesis.XXXXXX.log)"
 
+# Outside CI, never touch the developer's own database: use a throwaway SQLite file.
+if [ -z "${DATABASE_URL:-}" ]; then
+  SCRATCH_DB="$(mktemp -t hindsight-schemathesis.XXXXXX.sqlite3)"
+  export DATABASE_URL="sqlite:///$SCRATCH_DB"
+fi
+# CI's pytest run creates and drops its own test_* databases; the one named in DATABASE_URL may
+# not exist yet.
+$BIN/python - <<'PY'
+import os
+
+import dj_database_url
+import psycopg
+from psycopg import sql
+
+config = dj_database_url.parse(os.environ["DATABASE_URL"])
+if "postgresql" in config["ENGINE"]:
+    with psycopg.connect(
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+PY
 $BIN/python manage.py migrate --noinput >/dev/null
 CONFIG="$(mktemp -t hindsight-schemathesis.XXXXXX.toml)"
 # A superuser (sees everything), a fresh token, and one incident with an entry, a cause and an
@@ -71,7 +99,7 @@ SERVER=$!
 stop() {
   kill "$SERVER" 2>/dev/null || true
   wait "$SERVER" 2>/dev/null || true
-  rm -f "$CONFIG" "$CONFIG.env"
+  rm -f "$CONFIG" "$CONFIG.env" "${SCRATCH_DB:-}"
 }
 trap stop EXIT
 for _ in $(seq 60); do

@@ -5,18 +5,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import schema  # noqa: F401 — registers the token scheme with drf-spectacular
+from incidents.api.account import JobViewSet, MeView
 from incidents.api.hooks import AlertmanagerHookView
-from incidents.api.timeline import IncidentTimelineViewSet, TimelineEventViewSet
-from incidents.api.views import (
+from incidents.api.record import (
     ActionViewSet,
     CauseViewSet,
     IncidentActionViewSet,
     IncidentCauseViewSet,
     IncidentUpdateViewSet,
-    IncidentViewSet,
-    JobViewSet,
-    MeView,
 )
+from incidents.api.timeline import IncidentTimelineViewSet, TimelineEventViewSet
+from incidents.api.views import IncidentViewSet
 from incidents.insights.api import InsightsView
 from incidents.reminders.api.views import NotificationViewSet
 

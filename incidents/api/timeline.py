@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +22,7 @@ from incidents.api.fields import ApiDateTimeField, StrictBooleanField, StrictCha
 from incidents.api.lookups import id_or_404
 from incidents.api.serializers import NULLABLE_USERNAME
 from incidents.api.views import NESTED_INCIDENT_ID, OBJECT_ID, IncidentChildViewSet
-from incidents.permissions import can_edit_incident
+from incidents.permissions import can_edit_incident, is_admin
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
 from timeline.choices import HUMAN_KINDS, EventKind, EventSource
@@ -133,11 +134,13 @@ class IncidentTimelineViewSet(IncidentChildViewSet):
 class TimelineEventViewSet(viewsets.GenericViewSet):
     serializer_class = TimelineEventSerializer
     lookup_url_kwarg = "id"
-    http_method_names = ["get", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def _event(self, id: str) -> TimelineEvent:
+    def _event(self, id: str, *, include_deleted: bool = False) -> TimelineEvent:
         visible = selectors.incident_list(user=self.request.user).values("pk")
-        event = timeline_selectors.event_get(incident_ids=visible, pk=id_or_404(id, "timeline entry"))
+        event = timeline_selectors.event_get(
+            incident_ids=visible, pk=id_or_404(id, "timeline entry"), include_deleted=include_deleted
+        )
         if event is None:
             raise NotFound("No such timeline entry.")
         return event
@@ -162,3 +165,19 @@ class TimelineEventViewSet(viewsets.GenericViewSet):
         _require_edit(request.user, event.incident)
         timeline_services.timeline_event_delete(event=event, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Restore a deleted timeline entry",
+        description="Undo a delete. Admins only.",
+        parameters=[OBJECT_ID],
+        request=None,
+        responses={200: TimelineEventSerializer, **errors(403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, id: str) -> Response:
+        if not is_admin(request.user):
+            raise PermissionDenied("Only admins can restore deleted entries.")
+        event = timeline_services.timeline_event_restore(
+            event=self._event(id, include_deleted=True), actor=request.user
+        )
+        return Response(self.get_serializer(event).data)

@@ -167,3 +167,17 @@ class TestPersonas:
 
     def test_it_rejects_anonymous_callers(self, client_as: Any, incident: Incident) -> None:
         assert client_as(None).get(f"/api/v1/incidents/{incident.pk}/timeline/").status_code == 401
+
+
+def test_an_admin_restores_a_deleted_entry(
+    client_as: Any, admin_user: Any, owner: Any, incident: Incident
+) -> None:
+    event = TimelineEventFactory(incident=incident)
+    client_as(owner).delete(f"/api/v1/timeline-events/{event.pk}/")
+
+    refused = client_as(owner).post(f"/api/v1/timeline-events/{event.pk}/restore/")
+    restored = client_as(admin_user).post(f"/api/v1/timeline-events/{event.pk}/restore/")
+
+    assert refused.status_code == 403
+    assert restored.status_code == 200
+    assert client_as(owner).get(f"/api/v1/timeline-events/{event.pk}/").status_code == 200
