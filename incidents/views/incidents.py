@@ -90,7 +90,6 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
     actions = list(incident.actions.select_related("owner").order_by("status", "due_date", "id"))
     context: dict[str, Any] = {
         "incident": incident,
-        "services_list": list(incident.services.all()),
         "can_edit": can_edit,
         "causes": causes,
         "actions": actions,

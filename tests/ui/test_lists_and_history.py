@@ -162,3 +162,30 @@ def test_the_history_tab_pages_with_a_constant_number_of_queries(
     older = client.get(url + "?before=" + cursor, **HTMX).content.decode()
     assert "note 0" in older
     assert "note 149" not in older
+
+
+def test_the_incident_page_issues_the_same_queries_however_much_it_holds(
+    client_for: Any, owner: Any, busy_incident: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(owner)
+    url = reverse("incident-detail", args=[busy_incident.reference])
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    event = busy_incident.events.first()
+    for n in range(15):
+        cause = services.cause_add(
+            incident=busy_incident, actor=owner, category="software", description=f"Bug {n}", evidence=[event]
+        )
+        services.action_add(
+            incident=busy_incident, actor=owner, title=f"Fix {n}", owner=owner, causes=[cause]
+        )
+        services.status_update_post(incident=busy_incident, actor=owner, message=f"Update {n}")
+    with CaptureQueriesContext(connection) as large:
+        page = client.get(url).content.decode()
+    assert "Bug 14" in page
+    assert "Fix 14" in page
+    assert len(large.captured_queries) <= len(small.captured_queries)

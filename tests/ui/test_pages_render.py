@@ -84,3 +84,15 @@ def test_responders_see_the_edit_controls(client_for: Any, owner: Any, busy_inci
 def test_an_unknown_incident_is_404(client_for: Any, owner: Any) -> None:
     assert client_for(owner).get("/incidents/INC-999999/").status_code == 404
     assert client_for(owner).get("/incidents/nonsense/").status_code == 404
+
+
+def test_refusals_explain_themselves_in_the_site_layout(
+    client_for: Any, viewer: Any, busy_incident: Any
+) -> None:
+    client = client_for(viewer)
+    refused = client.get(reverse("incident-declare"))
+    assert refused.status_code == 403
+    assert "Only responders can declare incidents." in refused.content.decode()
+    missing = client.get("/incidents/INC-424242/")
+    assert missing.status_code == 404
+    assert "nothing you can see" in missing.content.decode()
