@@ -48,11 +48,11 @@ from incidents.models import Cause, RemediationAction, StatusUpdate
 class IncidentCauseViewSet(IncidentChildViewSet):
     queryset = Cause.objects.none()  # for the schema; reads go through selectors
     serializer_class = CauseSerializer
-    pagination_class = None
 
     def list(self, request: Request, incident_id: str) -> Response:
         causes = selectors.cause_list(user=request.user, incident=self.incident())
-        return Response(self.get_serializer(causes, many=True).data)
+        page = self.paginate_queryset(causes.select_related("incident"))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request: Request, incident_id: str) -> Response:
         incident = self.incident()
@@ -138,7 +138,6 @@ def _action_data(validated: dict[str, Any]) -> dict[str, Any]:
 class IncidentActionViewSet(IncidentChildViewSet):
     queryset = RemediationAction.objects.none()  # for the schema; reads go through selectors
     serializer_class = ActionSerializer
-    pagination_class = None
 
     def list(self, request: Request, incident_id: str) -> Response:
         incident = self.incident()
@@ -148,7 +147,8 @@ class IncidentActionViewSet(IncidentChildViewSet):
             .prefetch_related("causes")
             .order_by("due_date", "id")
         )
-        return Response(self.get_serializer(actions, many=True).data)
+        page = self.paginate_queryset(actions)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request: Request, incident_id: str) -> Response:
         incident = self.incident()

@@ -27,9 +27,8 @@ class TestCauses:
         assert body["status"] == "suspected"
         assert body["evidence"] == [event.pk]
         assert body["incident"] == incident.reference
-        assert [c["id"] for c in as_owner.get(f"/api/v1/incidents/{incident.pk}/causes/").json()] == [
-            body["id"]
-        ]
+        listing = as_owner.get(f"/api/v1/incidents/{incident.pk}/causes/").json()
+        assert [cause["id"] for cause in listing["results"]] == [body["id"]]
 
     def test_it_confirms_then_deletes_a_cause(self, as_owner: Any, incident: Incident) -> None:
         cause = CauseFactory(incident=incident)
@@ -86,6 +85,9 @@ class TestActions:
         assert body["owner"] == "dana"
         assert body["due_date"] == (timezone.localdate() + timedelta(days=14)).isoformat()
         assert body["overdue"] is False
+        listing = as_owner.get(f"/api/v1/incidents/{incident.reference}/actions/").json()
+        assert listing["count"] == 1
+        assert listing["results"][0]["title"] == "Alert on queue depth"
 
     def test_it_closes_an_item_with_a_note(self, as_owner: Any, incident: Incident) -> None:
         action = RemediationActionFactory(incident=incident)
