@@ -10,29 +10,25 @@ from django.views.decorators.http import require_http_methods
 from incidents import selectors, services
 from incidents.forms import CauseForm
 from incidents.models import Cause, Incident
-from incidents.views.common import INVALID, add_service_errors, incident_or_404, is_htmx, require_edit
+from incidents.views.common import (
+    INVALID,
+    add_service_errors,
+    event_choices,
+    incident_or_404,
+    is_htmx,
+    require_edit,
+)
 from timeline import selectors as timeline_selectors
 
 
 def _evidence_choices(incident: Incident, cause: Cause | None = None) -> list[tuple[str, str]]:
     """Pinned entries, the latest 30, and whatever the cause already cites."""
-    from django.utils import timezone
-
     events = list(timeline_selectors.key_events(incident=incident)[:50])
     recent, _ = timeline_selectors.timeline_window(incident=incident, limit=30)
     events += list(reversed(recent))
     if cause is not None:
         events += list(cause.evidence.all())
-    seen: set[int] = set()
-    choices: list[tuple[str, str]] = []
-    for event in events:
-        if event.pk in seen:
-            continue
-        seen.add(event.pk)
-        when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
-        text = event.body if len(event.body) <= 70 else event.body[:69] + "…"
-        choices.append((str(event.pk), f"{when} · {text}"))
-    return choices
+    return event_choices(events)
 
 
 def _cause_url(incident: Incident, cause: Cause) -> str:

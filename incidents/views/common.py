@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import html
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.html import strip_tags
 
 from incidents import selectors
+from incidents.markdown import render_markdown
 from incidents.models import Incident
 from incidents.permissions import can_edit_incident
 
@@ -53,3 +59,17 @@ def clean_query(request: HttpRequest, drop: tuple[str, ...] = ("page",)) -> str:
     for key in drop:
         params.pop(key, None)
     return params.urlencode()
+
+
+def event_choices(events: list[Any]) -> list[tuple[str, str]]:
+    """Label timeline entries for a checkbox list: local time and the start of the text, as read."""
+    seen: set[int] = set()
+    choices: list[tuple[str, str]] = []
+    for event in events:
+        if event.pk in seen or event.deleted_at is not None:
+            continue
+        seen.add(event.pk)
+        when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
+        text = " ".join(html.unescape(strip_tags(render_markdown(event.body))).split())
+        choices.append((str(event.pk), f"{when} · {text if len(text) <= 80 else text[:79] + '…'}"))
+    return choices

@@ -24,7 +24,14 @@ from incidents.forms import (
 )
 from incidents.models import Incident
 from incidents.permissions import can_edit_incident, is_responder
-from incidents.views.common import INVALID, add_service_errors, clean_query, incident_or_404, is_htmx
+from incidents.views.common import (
+    INVALID,
+    add_service_errors,
+    clean_query,
+    event_choices,
+    incident_or_404,
+    is_htmx,
+)
 from incidents.views.timeline import timeline_context
 
 INCIDENTS_PER_PAGE = 25
@@ -121,19 +128,7 @@ def milestone_rows(incident: Incident) -> list[dict[str, Any]]:
 
 def evidence_choices(context: dict[str, Any]) -> list[tuple[str, str]]:
     """Offer pinned and recent entries as evidence (a full 10,000-entry list would be unusable)."""
-    from django.utils import timezone
-
-    seen: set[int] = set()
-    choices: list[tuple[str, str]] = []
-    recent = list(reversed(context["events"]))[:30]
-    for event in [*context["key_events"], *recent]:
-        if event.pk in seen or event.is_deleted:
-            continue
-        seen.add(event.pk)
-        when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M")
-        text = event.body if len(event.body) <= 70 else event.body[:69] + "…"
-        choices.append((str(event.pk), f"{when} · {text}"))
-    return choices
+    return event_choices([*context["key_events"], *list(reversed(context["events"]))[:30]])
 
 
 def cause_choices(causes: list[Any]) -> list[tuple[str, str]]:
