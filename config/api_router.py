@@ -40,6 +40,7 @@ urlpatterns = [
     path("insights/", InsightsView.as_view(), name="insights"),
     path("me/", MeView.as_view(), name="me"),
     path("hooks/alertmanager/", AlertmanagerHookView.as_view(), name="hook-alertmanager"),
+    path("", include("incidents.postmortems.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script from `docs/?script=`, so the page runs under
     # the site-wide Content-Security-Policy (script-src 'self') without an inline script.

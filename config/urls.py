@@ -25,5 +25,6 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("incidents.insights.urls")),
     path("", include("incidents.reminders.urls")),
+    path("", include("incidents.postmortems.urls")),
     path("", include("incidents.urls")),
 ]

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django import forms
+
+from incidents.postmortems.services import MAX_SECTION_LENGTH
+
+
+class SectionForm(forms.Form):
+    body = forms.CharField(required=False, strip=False, max_length=MAX_SECTION_LENGTH, widget=forms.Textarea)
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
+class PreviewForm(forms.Form):
+    body = forms.CharField(required=False, strip=False, max_length=MAX_SECTION_LENGTH)
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DiffForm(forms.Form):
+    old = forms.IntegerField(min_value=1)
+    new = forms.IntegerField(min_value=1)

@@ -1,0 +1,76 @@
+"""Reads of postmortems, scoped by what the user may see."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from incidents.models import Incident
+from incidents.postmortems.choices import PostmortemStatus
+from incidents.postmortems.models import Postmortem, Revision, Section
+from incidents.selectors import visible_incidents_q
+
+
+def postmortem_for(*, incident: Incident) -> Postmortem | None:
+    """Return the incident's postmortem (the caller has checked the incident is visible)."""
+    return Postmortem.objects.filter(incident=incident).select_related("incident").first()
+
+
+def section_list(*, postmortem: Postmortem) -> QuerySet[Section]:
+    return postmortem.sections.select_related("edited_by").order_by("position", "id")
+
+
+def revision_list(*, postmortem: Postmortem) -> QuerySet[Revision]:
+    """Return the revisions newest first, without their (large) snapshots."""
+    return postmortem.revisions.select_related("author").defer("snapshot").order_by("-number")
+
+
+def revision_get(*, postmortem: Postmortem, number: int) -> Revision | None:
+    return postmortem.revisions.filter(number=number).first()
+
+
+def snapshot_markdown(snapshot: list[dict[str, Any]]) -> str:
+    return "\n\n".join(f"## {item['title']}\n\n{item['body']}".rstrip() for item in snapshot) + "\n"
+
+
+def revision_diff(*, old: Revision, new: Revision) -> list[str]:
+    """Return a unified diff of the two revisions' documents (lines, without line endings)."""
+    return list(
+        difflib.unified_diff(
+            snapshot_markdown(old.snapshot).splitlines(),
+            snapshot_markdown(new.snapshot).splitlines(),
+            fromfile=f"revision {old.number}",
+            tofile=f"revision {new.number}",
+            lineterm="",
+        )
+    )
+
+
+def public_postmortems() -> QuerySet[Postmortem]:
+    """Return published postmortems marked public, of non-private incidents: the status page's."""
+    return (
+        Postmortem.objects.filter(status=PostmortemStatus.PUBLISHED, public=True, incident__private=False)
+        .select_related("incident")
+        .order_by("-published_at")
+    )
+
+
+def postmortems_due(*, user: Any) -> QuerySet[Postmortem]:
+    """Return unpublished postmortems of incidents the user may see, soonest due first."""
+    return (
+        Postmortem.objects.unpublished()
+        .filter(incident__in=Incident.objects.filter(visible_incidents_q(user)).values("pk"))
+        .select_related("incident", "incident__commander")
+        .order_by("due_date", "incident__number")
+    )
+
+
+def postmortem_authors(*, postmortem: Postmortem) -> QuerySet[Any]:
+    """Return the people who have saved a revision of the postmortem (for reminders)."""
+    User = get_user_model()
+    return User.objects.filter(
+        pk__in=postmortem.revisions.exclude(author=None).values("author_id"), is_active=True
+    )

@@ -1,0 +1,405 @@
+"""The postmortem editor, its htmx partials, the reading page and the downloads."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString
+from django.views.decorators.http import require_GET, require_POST
+
+from incidents import selectors
+from incidents.exceptions import ConflictError
+from incidents.markdown import render_markdown
+from incidents.models import Incident, Job
+from incidents.models.jobs import JobStatus
+from incidents.permissions import can_edit_incident
+from incidents.postmortems import selectors as pm_selectors
+from incidents.postmortems import services
+from incidents.postmortems.api import EXPORT_FORMATS, export_response
+from incidents.postmortems.forms import CommentForm, DiffForm, PreviewForm, SectionForm
+from incidents.postmortems.models import Postmortem, Section
+
+RECENT_REVISIONS = 30
+
+
+def _incident(request: HttpRequest, reference: str) -> Incident:
+    incident = selectors.incident_get(user=request.user, reference=reference)
+    if incident is None:
+        raise Http404("No such incident.")
+    return incident
+
+
+def _postmortem(request: HttpRequest, reference: str) -> Postmortem:
+    return services.postmortem_ensure(incident=_incident(request, reference))
+
+
+def _incident_url(incident: Incident) -> str | None:
+    # The incident page belongs to the incidents UI; until it exists there is nothing to link.
+    try:
+        return incident.get_absolute_url()
+    except NoReverseMatch:
+        return None
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _editor_url(postmortem: Postmortem, key: str | None = None) -> str:
+    url = reverse("postmortem-editor", args=[postmortem.incident.reference])
+    return f"{url}#section-{key}" if key else url
+
+
+def section_html(section: Section) -> SafeString:
+    """Rendered Markdown of a section, cached by content: a long appendix is slow to render."""
+    digest = hashlib.sha256(section.body.encode()).hexdigest()
+    key = f"postmortem-section-html:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = str(render_markdown(section.body))
+        cache.set(key, html, 24 * 3600)
+    return SafeString(html)
+
+
+def _error_text(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(str(message) for messages_ in error.message_dict.values() for message in messages_)
+    return " ".join(error.messages)
+
+
+def _active_job(incident: Incident) -> Job | None:
+    return (
+        Job.objects.filter(
+            incident=incident,
+            name=services.GENERATE_JOB,
+            status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@login_required
+@require_GET
+def editor(request: HttpRequest, reference: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    incident = postmortem.incident
+    can_edit = can_edit_incident(request.user, incident)
+    sections = [
+        {
+            "section": section,
+            "html": section_html(section),
+            "form": SectionForm(initial={"body": section.body}),
+        }
+        for section in pm_selectors.section_list(postmortem=postmortem)
+    ]
+    reviewers = list(postmortem.reviewers.order_by("username"))
+    named = {user.pk for user in reviewers}
+    may_review = request.user.pk in named or (not named and can_edit)
+    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    return render(
+        request,
+        "postmortems/editor.html",
+        {
+            "incident": incident,
+            "incident_url": _incident_url(incident),
+            "postmortem": postmortem,
+            "sections": sections,
+            "can_edit": can_edit,
+            "read_only": postmortem.is_published or not can_edit,
+            "may_review": may_review,
+            "reviewers": reviewers,
+            "reviewer_ids": named,
+            "users": users,
+            "reviews": postmortem.reviews.select_related("reviewer")[:20],
+            "revisions": pm_selectors.revision_list(postmortem=postmortem)[:RECENT_REVISIONS],
+            "missing": services.missing_sections(postmortem),
+            "job": _active_job(incident),
+            "comment_form": CommentForm(),
+            "export_formats": EXPORT_FORMATS,
+        },
+    )
+
+
+def _guard(
+    request: HttpRequest, postmortem: Postmortem, action: Any, *, success: str, key: str | None = None
+) -> HttpResponse:
+    """Run a service call; show what went wrong as a message rather than an error page."""
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    except ConflictError as error:
+        messages.error(request, f"{error} Someone saved it after you opened the page: reapply your change.")
+    else:
+        messages.success(request, success)
+    return redirect(_editor_url(postmortem, key))
+
+
+@login_required
+@require_POST
+def section_save(request: HttpRequest, reference: str, key: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    section = postmortem.sections.filter(key=key).first()
+    if section is None:
+        raise Http404("No such section.")
+    form = SectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The section could not be saved: " + form.errors.as_text())
+        return redirect(_editor_url(postmortem, key))
+    return _guard(
+        request,
+        postmortem,
+        lambda: services.section_update(
+            postmortem=postmortem,
+            key=key,
+            actor=request.user,
+            body=form.cleaned_data["body"],
+            expected_version=form.cleaned_data["version"],
+        ),
+        success=f"{section.title} saved.",
+        key=key,
+    )
+
+
+@login_required
+@require_POST
+def section_preview(request: HttpRequest, reference: str, key: str) -> HttpResponse:
+    _incident(request, reference)
+    form = PreviewForm(request.POST)
+    body = form.cleaned_data["body"] if form.is_valid() else ""
+    return render(request, "postmortems/_preview.html", {"html": render_markdown(body)})
+
+
+@login_required
+@require_POST
+def section_refresh(request: HttpRequest, reference: str, key: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    if not postmortem.sections.filter(key=key).exists():
+        raise Http404("No such section.")
+    return _guard(
+        request,
+        postmortem,
+        lambda: services.section_refresh(postmortem=postmortem, key=key, actor=request.user),
+        success="Section rebuilt from the record.",
+        key=key,
+    )
+
+
+@login_required
+@require_POST
+def section_keep(request: HttpRequest, reference: str, key: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    if not postmortem.sections.filter(key=key).exists():
+        raise Http404("No such section.")
+    return _guard(
+        request,
+        postmortem,
+        lambda: services.section_keep(postmortem=postmortem, key=key, actor=request.user),
+        success="Kept your version.",
+        key=key,
+    )
+
+
+@login_required
+@require_POST
+def generate(request: HttpRequest, reference: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    try:
+        job = services.postmortem_generate_request(
+            incident=postmortem.incident, actor=request.user, reason="requested in the editor"
+        )
+    except ValidationError as error:
+        if _is_htmx(request):
+            return render(
+                request, "postmortems/_job.html", {"postmortem": postmortem, "error": _error_text(error)}
+            )
+        messages.error(request, _error_text(error))
+        return redirect(_editor_url(postmortem))
+    if _is_htmx(request):
+        return render(request, "postmortems/_job.html", {"postmortem": postmortem, "job": job})
+    messages.success(request, "Generation queued.")
+    return redirect(_editor_url(postmortem))
+
+
+@login_required
+@require_GET
+def job_status(request: HttpRequest, reference: str, job_id: UUID) -> HttpResponse:
+    incident = _incident(request, reference)
+    job = Job.objects.filter(pk=job_id, incident=incident).first()
+    if job is None:
+        raise Http404("No such job.")
+    response = render(
+        request, "postmortems/_job.html", {"postmortem": None, "job": job, "incident": incident}
+    )
+    if job.status == JobStatus.SUCCEEDED and _is_htmx(request):
+        # The document changed under the page: reload it to show the new draft.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def reviewers(request: HttpRequest, reference: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    names = request.POST.getlist("reviewers")
+    return _guard(
+        request,
+        postmortem,
+        lambda: services.reviewers_set(postmortem=postmortem, actor=request.user, reviewers=names),
+        success="Reviewers saved.",
+    )
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, reference: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    return _guard(
+        request,
+        postmortem,
+        lambda: services.postmortem_submit(postmortem=postmortem, actor=request.user),
+        success="Sent for review.",
+    )
+
+
+def _comment(request: HttpRequest) -> str:
+    form = CommentForm(request.POST)
+    return form.cleaned_data["comment"] if form.is_valid() else ""
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, reference: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    comment = _comment(request)
+    return _guard(
+        request,
+        postmortem,
+        lambda: services.postmortem_approve(postmortem=postmortem, actor=request.user, comment=comment),
+        success="Approved.",
+    )
+
+
+@login_required
+@require_POST
+def request_changes(request: HttpRequest, reference: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    comment = _comment(request)
+    return _guard(
+        request,
+        postmortem,
+        lambda: services.postmortem_request_changes(
+            postmortem=postmortem, actor=request.user, comment=comment
+        ),
+        success="Changes requested; the postmortem is a draft again.",
+    )
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, reference: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    public = request.POST.get("public") == "on"
+    return _guard(
+        request,
+        postmortem,
+        lambda: services.postmortem_publish(postmortem=postmortem, actor=request.user, public=public),
+        success="Published.",
+    )
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    return _guard(
+        request,
+        postmortem,
+        lambda: services.postmortem_reopen(postmortem=postmortem, actor=request.user),
+        success="Reopened as a draft.",
+    )
+
+
+@login_required
+@require_GET
+def diff(request: HttpRequest, reference: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    form = DiffForm(request.GET)
+    lines: list[str] = []
+    old = new = None
+    if form.is_valid():
+        old = pm_selectors.revision_get(postmortem=postmortem, number=form.cleaned_data["old"])
+        new = pm_selectors.revision_get(postmortem=postmortem, number=form.cleaned_data["new"])
+        if old is None or new is None:
+            raise Http404("No such revision.")
+        lines = pm_selectors.revision_diff(old=old, new=new)
+    rows = [
+        {
+            "text": line,
+            "kind": "add"
+            if line.startswith("+")
+            else "del"
+            if line.startswith("-")
+            else "hunk"
+            if line.startswith("@@")
+            else "",
+        }
+        for line in lines
+    ]
+    return render(
+        request,
+        "postmortems/diff.html",
+        {
+            "incident": postmortem.incident,
+            "postmortem": postmortem,
+            "form": form,
+            "old": old,
+            "new": new,
+            "rows": rows,
+            "revisions": pm_selectors.revision_list(postmortem=postmortem),
+        },
+    )
+
+
+@login_required
+@require_GET
+def read(request: HttpRequest, reference: str) -> HttpResponse:
+    postmortem = _postmortem(request, reference)
+    if not postmortem.is_published:
+        return redirect(_editor_url(postmortem))
+    sections = [
+        {"section": section, "html": section_html(section)}
+        for section in pm_selectors.section_list(postmortem=postmortem)
+        if not section.is_empty
+    ]
+    return render(
+        request,
+        "postmortems/read.html",
+        {
+            "incident": postmortem.incident,
+            "incident_url": _incident_url(postmortem.incident),
+            "postmortem": postmortem,
+            "sections": sections,
+        },
+    )
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, reference: str) -> HttpResponse:
+    export_format = request.GET.get("format", "md")
+    if export_format not in EXPORT_FORMATS:
+        raise Http404("Unknown export format.")
+    postmortem = _postmortem(request, reference)
+    return export_response(postmortem, postmortem.incident, export_format)

@@ -1,0 +1,122 @@
+"""The postmortem editor and reading page, per persona."""
+
+from __future__ import annotations
+
+import pytest
+
+from incidents.jobs import job_run
+from incidents.models import Job
+from incidents.postmortems.models import Postmortem
+from incidents.postmortems.services import postmortem_generate
+
+pytestmark = pytest.mark.django_db
+
+
+def editor(incident, tail=""):
+    return f"/incidents/{incident.reference}/postmortem/{tail}"
+
+
+def test_the_editor_shows_sections_prompts_and_the_generate_button(client_for, owner, record):
+    postmortem_generate(incident_id=record.pk)
+    page = client_for(owner).get(editor(record)).content.decode()
+    assert "Postmortem: Checkout outage" in page
+    assert "Regenerate from the record" in page
+    assert "What helped: alerts that fired" in page  # a prompt
+    assert "Rolled back payments to v2.2" in page
+    assert 'name="version"' in page
+    assert "<script>" not in page.split("</head>")[1]
+
+
+def test_viewers_read_but_cannot_edit(client_for, viewer, record):
+    postmortem_generate(incident_id=record.pk)
+    client = client_for(viewer)
+    page = client.get(editor(record)).content.decode()
+    assert "Edit in Markdown" not in page
+    assert "Regenerate" not in page
+    assert client.post(editor(record, "sections/summary/"), {"body": "x"}).status_code == 403
+    assert Postmortem.objects.get(incident=record).sections.get(key="summary").edited is False
+
+
+def test_outsiders_never_see_a_private_postmortem(client_for, outsider, private_incident):
+    client = client_for(outsider)
+    assert client.get(editor(private_incident)).status_code == 404
+    assert client.get(editor(private_incident, "export/?format=md")).status_code == 404
+    assert (
+        client.post(editor(private_incident, "sections/summary/preview/"), {"body": "x"}).status_code == 404
+    )
+
+
+def test_the_preview_renders_through_the_sanitising_renderer(client_for, owner, record):
+    response = client_for(owner).post(
+        editor(record, "sections/summary/preview/"),
+        {"body": "**bold** <script>alert(1)</script> [x](javascript:alert(1))"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert "<strong>bold</strong>" in html
+    assert "<script" not in html
+    assert "javascript:" not in html
+
+
+def test_saving_a_section_keeps_it_through_regeneration(client_for, owner, record):
+    postmortem_generate(incident_id=record.pk)
+    client = client_for(owner)
+    version = Postmortem.objects.get(incident=record).sections.get(key="summary").version
+    response = client.post(
+        editor(record, "sections/summary/"), {"body": "Written by us.", "version": version}
+    )
+    assert response.status_code == 302
+    postmortem_generate(incident_id=record.pk)
+    assert "Written by us." in client.get(editor(record)).content.decode()
+
+
+def test_a_stale_save_is_refused_with_a_message(client_for, owner, record):
+    client = client_for(owner)
+    client.get(editor(record))
+    client.post(editor(record, "sections/impact/"), {"body": "First.", "version": 1})
+    response = client.post(editor(record, "sections/impact/"), {"body": "Second.", "version": 1}, follow=True)
+    assert "changed since you loaded it" in response.content.decode()
+    assert Postmortem.objects.get(incident=record).sections.get(key="impact").body == "First."
+
+
+def test_generate_shows_progress_until_the_job_is_done(client_for, owner, record):
+    client = client_for(owner)
+    response = client.post(editor(record, "generate/"), HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert "Generation queued" in page
+    assert 'hx-trigger="every 1s"' in page
+    job = Job.objects.get(incident=record, name="postmortems.generate")
+    job_run(job_id=str(job.pk))
+    done = client.get(editor(record, f"jobs/{job.pk}/"), HTTP_HX_REQUEST="true")
+    assert "Generated." in done.content.decode()
+    assert "every 1s" not in done.content.decode()
+    assert done["HX-Refresh"] == "true"
+
+
+def test_submit_names_the_empty_sections(client_for, owner, record):
+    response = client_for(owner).post(editor(record, "submit/"), follow=True)
+    page = response.content.decode()
+    assert "Still empty: impact, causes, action_items." in page
+    assert Postmortem.objects.get(incident=record).status == "draft"
+
+
+def test_the_diff_page_shows_what_changed(client_for, owner, record):
+    postmortem_generate(incident_id=record.pk)
+    client = client_for(owner)
+    client.post(editor(record, "sections/impact/"), {"body": "Half of all orders."})
+    page = client.get(editor(record, "diff/?old=1&new=2")).content.decode()
+    assert "+Half of all orders." in page
+
+
+def test_the_reading_page_is_for_published_postmortems(client_for, viewer, record):
+    postmortem_generate(incident_id=record.pk)
+    client = client_for(viewer)
+    assert client.get(editor(record, "read/")).status_code == 302
+    Postmortem.objects.filter(incident=record).update(status="published")
+    page = client.get(editor(record, "read/")).content.decode()
+    assert "Checkout failed for most users" in page
+    assert "What helped" not in page  # empty authored sections are left out
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, record):
+    assert client.get(editor(record)).status_code == 302
