@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from incidents.markdown import render_markdown
 from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
@@ -52,6 +56,15 @@ def export_markdown(postmortem: Postmortem) -> str:
     return "\n".join(parts) + "\n"
 
 
+@cache
+def _export_stylesheet() -> SafeString:
+    # The exported file is opened on its own (downloaded, mailed, printed to PDF), so its CSS
+    # travels inside it; the web app itself never serves inline styles (see the CSP).
+    path = finders.find("css/postmortem-export.css")
+    css = Path(str(path)).read_text(encoding="utf-8") if path else ""
+    return mark_safe(f"<style>\n{css}</style>")  # noqa: S308 — our own static file
+
+
 def export_html(postmortem: Postmortem) -> str:
     """Return a standalone HTML page: inline CSS with a print stylesheet, user text sanitised."""
     sections = [
@@ -69,6 +82,7 @@ def export_html(postmortem: Postmortem) -> str:
             "incident": postmortem.incident,
             "sections": sections,
             "generated_at": timezone.now(),
+            "stylesheet": _export_stylesheet(),
         },
     )
 
