@@ -242,7 +242,11 @@ def revision_data(revision: Revision) -> dict[str, Any]:
 
 
 class RevisionListView(PostmortemAPIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Revisions, newest first")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="Revisions, newest first",
+        operation_id="incidents_postmortem_revisions_list",
+    )
     def get(self, request: Request, incident_id: str) -> Response:
         postmortem = self.postmortem(request, incident_id)
         paginator = PageNumberPagination()
