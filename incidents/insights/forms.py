@@ -112,6 +112,8 @@ def _start_of(value: date | datetime | None) -> datetime | None:
 def _end_of(value: date | datetime | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
+    if value == date.max:
+        return datetime.max.replace(tzinfo=UTC)
     return datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
 
 

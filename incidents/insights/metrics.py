@@ -62,6 +62,16 @@ def insight_incidents(*, user: Any, filters: InsightsFilters | None = None) -> Q
     return qs
 
 
+MAX_EMPTY_MONTHS = 240
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _months_before(month: str, count: int) -> str:
+    year, number = (int(p) for p in month.split("-"))
+    index = year * 12 + number - 1 - count
+    return f"{max(index // 12, 1):04d}-{index % 12 + 1:02d}"
+
+
 def month_key(moment: datetime | date) -> str:
     if isinstance(moment, datetime):
         moment = moment.astimezone(UTC)
@@ -142,10 +152,16 @@ def compute_insights(
         if missing and len(flagged) < QUALITY_LIST_LIMIT:
             flagged.append({"reference": reference, "started_at": started_at.isoformat(), "missing": missing})
 
-    first = month_key(filters.since) if filters.since else (min(counts) if counts else month_key(now))
+    # Empty months are shown (a quiet month is news too) from `since` to `until` or now, but a `since`
+    # far in the past must not produce centuries of zeros: at most MAX_EMPTY_MONTHS before `last`,
+    # unless an incident is older.
     # `until` is exclusive: an until of 1 March ends with February.
     last_moment = min(filters.until - timedelta(microseconds=1), now) if filters.until else now
-    last = max(month_key(last_moment), max(counts) if counts else first)
+    last = max(month_key(max(last_moment, _EPOCH)), max(counts) if counts else "0000-00")
+    first = month_key(filters.since) if filters.since else (min(counts) if counts else last)
+    first = max(first, _months_before(last, MAX_EMPTY_MONTHS))
+    if counts:
+        first = min(first, min(counts))
     months = month_range(first, last) if first <= last else []
 
     return {

@@ -233,3 +233,23 @@ def test_it_stays_within_a_fixed_number_of_queries(history, admin_user, django_a
         make_incident(started=datetime(2026, 1, day, 3, tzinfo=UTC), ack=1, mitigate=2, resolve=3)
     with django_assert_max_num_queries(15):
         compute_insights(user=admin_user, filters=RANGE)
+
+
+def test_api_survives_the_extremes_of_the_calendar(history, outsider, api_client):
+    api_client.force_authenticate(outsider)
+    response = api_client.get("/api/v1/insights/", {"since": "0001-01-01", "until": "9999-12-31"})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["incident_count"] == 4
+    assert len(data["incidents_per_month"]) <= 241
+    assert data["incidents_per_month"][-1]["month"] >= "2026-02"
+    assert api_client.get("/api/v1/insights/", {"since": "2026-01-01T00:00:00+14:00"}).status_code == 200
+    assert api_client.get("/api/v1/insights/", {"since": "2026-01-01\x00"}).status_code == 400
+    assert api_client.get("/api/v1/insights/", {"service": "api\x00"}).status_code == 400
+
+
+def test_a_range_in_the_future_has_no_incidents_and_no_months_to_fill(outsider, api_client):
+    api_client.force_authenticate(outsider)
+    response = api_client.get("/api/v1/insights/", {"since": "2999-01-01"})
+    assert response.status_code == 200
+    assert response.json()["incident_count"] == 0
