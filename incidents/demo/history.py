@@ -533,7 +533,7 @@ def missing_history(s: Story) -> None:
         "Rebalance runbook: reindex before switching reads",
         kind=ActionKind.PROCESS,
         priority=ActionPriority.P2,
-        owner="priya",
+        owner="maya",
     )
 
 

@@ -265,7 +265,7 @@ def tell(*, clock: DemoClock, start: datetime, users: dict) -> Incident:
         "Runbook: first public status update within 10 minutes of a SEV1",
         kind=ActionKind.PROCESS,
         priority=ActionPriority.P3,
-        owner="sam",
+        owner="maya",
     )
     s.action_done(2 * day, "maya", alerting, "Alert rules merged and tested by a synthetic 5xx burst.")
     s.action_done(3 * day, "jonas", regression, "Test added to chat-api CI; it fails on 4.18.1.")

@@ -124,3 +124,8 @@ def test_the_private_incident_stays_private_in_the_demo(users: dict[str, Any]) -
     assert private not in selectors.incident_list(user=users["viewer"])
     assert private in selectors.incident_list(user=users["admin"])
     assert private in selectors.incident_list(user=users["priya"])
+
+
+def test_every_demo_responder_has_open_work_on_the_dashboard(users: dict[str, Any]) -> None:
+    for username in ("responder", "maya", "jonas", "priya"):
+        assert RemediationAction.objects.open().filter(owner=users[username]).exists(), username
