@@ -23,4 +23,42 @@
   document.addEventListener("htmx:load", function (event) {
     if (event.target && event.target.id === "timeline") showLatest(event.target);
   });
+
+  // A session that expired mid-incident: htmx would follow the redirect and paste the sign-in
+  // page into the timeline. Go to the sign-in page instead.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.responseURL && xhr.responseURL.indexOf("/login/") !== -1) {
+      event.detail.shouldSwap = false;
+      // Come back to this page after signing in, not to the fragment's URL.
+      var here = window.location.pathname + window.location.search;
+      window.location.href = xhr.responseURL.split("?")[0] + "?next=" + encodeURIComponent(here);
+    }
+  });
+
+  // Refusals and server errors are not swapped in; say so rather than fail silently.
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var text = status === 403
+      ? "You may not do that (your role or the incident's privacy does not allow it)."
+      : "That did not work (HTTP " + status + "). Reload the page and try again.";
+    showProblem(text);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showProblem("Hindsight could not be reached. Check the connection and try again.");
+  });
+
+  function showProblem(text) {
+    var main = document.getElementById("main");
+    if (!main) return;
+    var box = document.getElementById("htmx-problem");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "htmx-problem";
+      box.className = "message error";
+      box.setAttribute("role", "alert");
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text;
+  }
 })();

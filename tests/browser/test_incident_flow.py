@@ -93,3 +93,25 @@ def test_a_responder_runs_an_incident_from_declaration_to_action_item(
     assert "Canary stage for checkout deploys" in action
     assert "P1" in action
     assert page.dialogs == []
+
+
+@pytest.mark.browser
+def test_an_expired_session_sends_the_responder_to_sign_in_and_back(
+    page: Any, sign_in: Any, owner: Any, incident: Any
+) -> None:
+    sign_in(owner)
+    page.goto(incident.get_absolute_url())
+    context = page.context
+    keep = [cookie for cookie in context.cookies() if cookie["name"] != "sessionid"]
+    context.clear_cookies()
+    context.add_cookies(keep)
+    page.fill("#id_body", "Typed after the session expired")
+    page.click("#quick-add button[type=submit]")
+    page.wait_for_url(re.compile(r"/login/\?next="))
+    # The sign-in page replaced the whole page, not the timeline, and leads back to the incident.
+    assert page.locator("#timeline").count() == 0
+    page.fill("#id_username", owner.username)
+    page.fill("#id_password", "correct-horse-battery")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(re.escape(incident.get_absolute_url()) + "$"))
+    assert not TimelineEvent.objects.filter(body="Typed after the session expired").exists()
