@@ -11,6 +11,7 @@ urlpatterns = [
     path("status/", status.status_page, name="status-page"),
     path("status/feed.atom", feeds.PublicUpdatesFeed(), name="status-feed"),
     path("status/incidents/<str:reference>/", status.status_incident, name="status-incident"),
+    path("status/incidents/<str:reference>/postmortem/", status.status_postmortem, name="status-postmortem"),
     path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar-feed"),
     path("profile/calendar/", calendar.profile_calendar, name="profile-calendar"),
 ]
