@@ -62,7 +62,11 @@ class DeclareForm(forms.Form):
     services = forms.CharField(
         required=False, help_text="Comma-separated, e.g. api, checkout. New names are created."
     )
-    commander = forms.CharField(required=False, help_text="Username; you by default.")
+    commander = forms.CharField(
+        required=False,
+        help_text="Username; you by default.",
+        widget=forms.TextInput(attrs={"list": "usernames"}),
+    )
     private = forms.BooleanField(
         required=False, help_text="Only participants and admins will see it (e.g. security incidents)."
     )
@@ -75,7 +79,11 @@ class IncidentEditForm(forms.Form):
     title = forms.CharField(max_length=200)
     status = forms.ChoiceField(choices=Status.choices)
     severity = forms.ChoiceField(choices=Severity.choices)
-    commander = forms.CharField(required=False, help_text="Username; empty for nobody.")
+    commander = forms.CharField(
+        required=False,
+        help_text="Username; empty for nobody.",
+        widget=forms.TextInput(attrs={"list": "usernames"}),
+    )
     services = forms.CharField(required=False, help_text="Comma-separated service names.")
     started_at = local_datetime_field("Impact started")
     detected_at = local_datetime_field("Detected")
@@ -155,7 +163,9 @@ class ActionForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=ActionKind.choices, initial=ActionKind.PREVENT)
     priority = forms.ChoiceField(choices=ActionPriority.choices, initial=ActionPriority.P2)
-    owner = forms.CharField(required=False, help_text="Username.")
+    owner = forms.CharField(
+        required=False, help_text="Username.", widget=forms.TextInput(attrs={"list": "usernames"})
+    )
     due_date = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -22,6 +22,7 @@ from incidents.views.common import (
     incident_or_404,
     is_htmx,
     require_edit,
+    usernames,
 )
 
 ACTIONS_PER_PAGE = 50
@@ -73,7 +74,8 @@ def action_add(request: HttpRequest, reference: str) -> HttpResponse:
             add_service_errors(form, error)
         else:
             return redirect(_action_url(incident, action))
-    return render(request, "incidents/action_form.html", {"incident": incident, "form": form}, status=INVALID)
+    context = {"incident": incident, "form": form, "usernames": usernames()}
+    return render(request, "incidents/action_form.html", context, status=INVALID)
 
 
 @login_required
@@ -108,7 +110,7 @@ def action_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
                 add_service_errors(form, error)
             else:
                 return redirect(_action_url(incident, action))
-    context = {"incident": incident, "form": form, "action": action}
+    context = {"incident": incident, "form": form, "action": action, "usernames": usernames()}
     return render(request, "incidents/action_form.html", context, status=status)
 
 

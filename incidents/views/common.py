@@ -73,3 +73,14 @@ def event_choices(events: list[Any]) -> list[tuple[str, str]]:
         text = " ".join(html.unescape(strip_tags(render_markdown(event.body))).split())
         choices.append((str(event.pk), f"{when} · {text if len(text) <= 80 else text[:79] + '…'}"))
     return choices
+
+
+USERNAME_SUGGESTIONS = 500
+
+
+def usernames() -> list[str]:
+    """Active usernames, offered as suggestions (a <datalist>) in commander and owner fields."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    return list(users.values_list("username", flat=True)[:USERNAME_SUGGESTIONS])

@@ -31,6 +31,7 @@ from incidents.views.common import (
     event_choices,
     incident_or_404,
     is_htmx,
+    usernames,
 )
 from incidents.views.timeline import timeline_context
 
@@ -66,7 +67,7 @@ def incident_declare(request: HttpRequest) -> HttpResponse:
     if not is_responder(request.user):
         raise PermissionDenied("Only responders can declare incidents.")
     form = DeclareForm(request.POST or None)
-    context = {"form": form, "severity_options": SEVERITY_OPTIONS}
+    context = {"form": form, "severity_options": SEVERITY_OPTIONS, "usernames": usernames()}
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
@@ -112,6 +113,7 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
         context["cause_form"] = CauseForm(evidence_choices=evidence_choices(context))
         context["action_form"] = ActionForm(cause_choices=cause_choices(causes))
         context["update_form"] = StatusUpdateForm()
+        context["usernames"] = usernames()
     context.update(overrides)
     return context
 
@@ -223,5 +225,8 @@ def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
             else:
                 return redirect(incident)
     return render(
-        request, "incidents/incident_edit.html", {"incident": incident, "form": form}, status=status
+        request,
+        "incidents/incident_edit.html",
+        {"incident": incident, "form": form, "usernames": usernames()},
+        status=status,
     )
