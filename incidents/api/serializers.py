@@ -31,6 +31,7 @@ from incidents.choices import (
 )
 from incidents.models import Cause, Incident, Job, Profile, RemediationAction, StatusUpdate
 from incidents.models.jobs import JobStatus
+from incidents.permissions import can_view_incident
 
 # People are read by username; null when nobody (a webhook's incident has no reporter).
 NULLABLE_USERNAME = serializers.CharField(allow_null=True, help_text="A username, or null.")
@@ -110,7 +111,14 @@ class IncidentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="Reference of the original."))
     def get_duplicate_of(self, incident: Incident) -> str | None:
-        return incident.duplicate_of.reference if incident.duplicate_of_id and incident.duplicate_of else None
+        original = incident.duplicate_of if incident.duplicate_of_id else None
+        if original is None:
+            return None
+        # A private original stays unnamed to those who cannot see it.
+        request = self.context.get("request")
+        if request is not None and not can_view_incident(request.user, original):
+            return None
+        return original.reference
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, incident: Incident) -> str:

@@ -320,3 +320,17 @@ class TestPersonas:
 
 def references_of(listing: dict[str, Any]) -> list[str]:
     return [item["reference"] for item in listing["results"]]
+
+
+def test_it_does_not_name_a_private_original_to_outsiders(
+    client_as: Any, owner: Any, outsider: Any, incident: Incident, private_incident: Incident
+) -> None:
+    client_as(owner).patch(
+        f"/api/v1/incidents/{incident.pk}/", {"duplicate_of": private_incident.reference}, format="json"
+    )
+
+    assert (
+        client_as(owner).get(f"/api/v1/incidents/{incident.pk}/").json()["duplicate_of"]
+        == private_incident.reference
+    )
+    assert client_as(outsider).get(f"/api/v1/incidents/{incident.pk}/").json()["duplicate_of"] is None
