@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.postmortems.choices import (
     PostmortemStatus,
@@ -73,6 +74,10 @@ class Postmortem(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == PostmortemStatus.PUBLISHED
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_published and self.due_date is not None and self.due_date < timezone.localdate()
 
 
 class Section(models.Model):

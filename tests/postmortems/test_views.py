@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from incidents.jobs import job_run
@@ -19,7 +21,8 @@ def editor(incident, tail=""):
 def test_the_editor_shows_sections_prompts_and_the_generate_button(client_for, owner, record):
     postmortem_generate(incident_id=record.pk)
     page = client_for(owner).get(editor(record)).content.decode()
-    assert "Postmortem: Checkout outage" in page
+    assert "Checkout outage" in page
+    assert 'aria-current="page">Postmortem</a>' in page
     assert "Regenerate from the record" in page
     assert "What helped: alerts that fired" in page  # a prompt
     assert "Rolled back payments to v2.2" in page
@@ -120,3 +123,25 @@ def test_the_reading_page_is_for_published_postmortems(client_for, viewer, recor
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, record):
     assert client.get(editor(record)).status_code == 302
+
+
+def test_the_incident_page_links_to_its_postmortem(client_for, viewer, record):
+    page = client_for(viewer).get(f"/incidents/{record.reference}/").content.decode()
+    assert "Start the postmortem" in page
+    postmortem_generate(incident_id=record.pk)
+    page = client_for(viewer).get(f"/incidents/{record.reference}/").content.decode()
+    assert f'href="/incidents/{record.reference}/postmortem/"' in page
+    assert "Open the postmortem" in page
+
+
+def test_the_dashboard_lists_postmortems_due_but_never_private_ones(
+    client_for, outsider, record, private_incident
+):
+    postmortem_generate(incident_id=record.pk)
+    postmortem_generate(incident_id=private_incident.pk)
+    Postmortem.objects.filter(incident=record).update(due_date=date(2020, 1, 6))
+    page = client_for(outsider).get("/").content.decode()
+    assert "Postmortems due" in page
+    assert record.reference in page
+    assert private_incident.reference not in page
+    assert '<span class="badge danger">overdue</span>' in page
