@@ -18,18 +18,18 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 
 from incidents.conf import hindsight_setting
 from incidents.reminders import render
 from incidents.reminders.models import Channel, Delivery, DeliveryStatus, Notification, Reminder, Webhook
-from incidents.reminders.services import snooze_token
+from incidents.reminders.services import notification_for, snooze_token
 
 logger = logging.getLogger(__name__)
 
@@ -147,19 +147,11 @@ def _send_in_app(deliveries: list[Delivery], *, now: datetime, report: SendRepor
         notifications = []
         for delivery in deliveries:
             reminder: Reminder = delivery.reminder
-            notifications.append(
-                Notification(
-                    recipient_id=reminder.recipient_id,
-                    delivery=delivery,
-                    reminder=reminder,
-                    rule=reminder.rule,
-                    incident_id=reminder.incident_id,
-                    title=render.headline(reminder.rule, reminder.context)[:300],
-                    body="\n".join(render.body_lines(reminder.rule, reminder.context, in_app=True)),
-                    url="" if reminder.context.get("redacted") else reminder.context.get("url", ""),
-                    created_at=now,
-                )
+            notification = notification_for(
+                reminder, recipient_id=reminder.recipient_id, incident_id=reminder.incident_id, now=now
             )
+            notification.delivery = delivery
+            notifications.append(notification)
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
         _mark_sent(deliveries, now=now)
     report.sent[Channel.IN_APP] += len(deliveries)
@@ -168,11 +160,12 @@ def _send_in_app(deliveries: list[Delivery], *, now: datetime, report: SendRepor
 
 def _send_email(deliveries: list[Delivery], *, now: datetime, report: SendReport) -> None:
     sent: list[Delivery] = []
+    links = render.email_links()
     with get_connection(fail_silently=False) as mail:
         for delivery in deliveries:
             reminder = delivery.reminder
             try:
-                message = render.email_message(reminder, snooze_token=snooze_token(reminder))
+                message = render.email_message(reminder, snooze_token=snooze_token(reminder), links=links)
                 email = EmailMultiAlternatives(
                     subject=message.subject,
                     body=message.text,
@@ -242,20 +235,51 @@ def _send_webhook(deliveries: list[Delivery], *, now: datetime, report: SendRepo
     report.lines.extend(_line(delivery) for delivery in sent)
 
 
-SENDERS = {Channel.IN_APP: _send_in_app, Channel.EMAIL: _send_email, Channel.WEBHOOK: _send_webhook}
+SENDERS: dict[str, Callable[..., None]] = {
+    Channel.IN_APP: _send_in_app,
+    Channel.EMAIL: _send_email,
+    Channel.WEBHOOK: _send_webhook,
+}
 # In-app writes are cheap; external sends are claimed in smaller batches so a crash strands few.
-CLAIM_SIZE = {Channel.IN_APP: 1000, Channel.EMAIL: 100, Channel.WEBHOOK: 50}
+CLAIM_SIZE: dict[str, int] = {Channel.IN_APP: 1000, Channel.EMAIL: 100, Channel.WEBHOOK: 50}
 
 
-def deliveries_send_due(*, now: datetime, reminder_ids: Iterable[int] | None = None) -> SendReport:
-    """Send every delivery due by `now` (only those of `reminder_ids` when given)."""
+EXTERNAL_CHANNELS = (Channel.EMAIL, Channel.WEBHOOK)
+
+
+def deliveries_send_due(
+    *,
+    now: datetime,
+    reminder_ids: Iterable[int] | None = None,
+    channels: Iterable[str] = tuple(SENDERS),
+    max_batches: int | None = None,
+) -> SendReport:
+    """Send the deliveries due by `now` (only those of `reminder_ids` and `channels` when given).
+
+    `max_batches` bounds the work per channel (a worker task takes one batch at a time).
+    """
     report = SendReport()
     report.interrupted = recover_interrupted(now=now)
     ids = list(reminder_ids) if reminder_ids is not None else None
-    for channel, sender in SENDERS.items():
-        while True:
+    for channel in channels:
+        batches = 0
+        while max_batches is None or batches < max_batches:
             claimed = _claim(now=now, size=CLAIM_SIZE[channel], channel=channel, reminder_ids=ids)
             if not claimed:
                 break
-            sender(claimed, now=now, report=report)
+            SENDERS[channel](claimed, now=now, report=report)
+            batches += 1
     return report
+
+
+def external_batches_due(*, now: datetime) -> dict[str, int]:
+    """Return how many claim-sized batches of email and webhook deliveries are due, per channel."""
+    counts = dict(
+        Delivery.objects.filter(
+            status=DeliveryStatus.PENDING, channel__in=EXTERNAL_CHANNELS, next_attempt_at__lte=now
+        )
+        .values_list("channel")
+        .annotate(count=Count("id"))
+        .values_list("channel", "count")
+    )
+    return {channel: -(-counts[channel] // CLAIM_SIZE[channel]) for channel in counts}

@@ -165,14 +165,29 @@ def action_candidates(action: RemediationAction, *, now: datetime) -> list[Candi
     return result
 
 
+def _person(path: str) -> list[str]:
+    """Return the fields of a person (and their quiet hours) that reminders use, under `path`."""
+    fields = ["username", "email", "is_active", "profile__timezone", "profile__quiet_hours_start"]
+    return [f"{path}__{name}" for name in (*fields, "profile__quiet_hours_end", "profile__quiet_weekends")]
+
+
 def action_rule(*, now: datetime, batch_size: int) -> Iterator[list[Candidate]]:
     """Action items due soon or overdue, in batches."""
     due_soon_days: int = hindsight_setting("REMINDER_DUE_SOON_DAYS")
     # Every timezone is within a day of UTC: the exact test happens per recipient.
     horizon = now.date() + timedelta(days=due_soon_days + 1)
-    queryset = RemediationAction.objects.filter(
-        status__in=OPEN_ACTION_STATUSES, due_date__lte=horizon
-    ).select_related("owner__profile", "incident__commander__profile")
+    queryset = (
+        RemediationAction.objects.filter(status__in=OPEN_ACTION_STATUSES, due_date__lte=horizon)
+        .select_related("owner__profile", "incident__commander__profile")
+        # Only what reminders say and whom they go to: the sweep reads thousands of these rows.
+        .only(
+            "title", "priority", "due_date", "status", "owner_id", "incident_id",
+            *_person("owner"),
+            "incident__reference", "incident__title", "incident__severity", "incident__status",
+            "incident__private", "incident__commander_id",
+            *_person("incident__commander"),
+        )
+    )  # fmt: skip
     for rows in _batches(queryset, batch_size):
         batch: list[Candidate] = []
         for action in rows:

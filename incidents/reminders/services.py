@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import AutoField
 from django.utils import timezone
 
 from incidents.conf import hindsight_setting
@@ -114,6 +115,46 @@ def _redact(candidate: Candidate, visible: set[tuple[int, int]]) -> dict[str, An
     return context
 
 
+_PLAIN_TYPES = {
+    "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "ForeignKey",
+    "IntegerField", "OneToOneField", "PositiveIntegerField", "TextField",
+}  # fmt: skip
+
+
+def fast_insert(objects: Sequence[Any], *, ignore_conflicts: bool = False) -> None:
+    """Insert unsaved model instances with one prepared INSERT run for every row (no pks come back).
+
+    bulk_create costs ~0.3 ms per row in Python at the sweep's volume (preparing each field of
+    each row, and on PostgreSQL escaping UNNEST arrays); executemany parses one single-row INSERT
+    once and psycopg pipelines the rows. ON CONFLICT DO NOTHING works on PostgreSQL and SQLite.
+    """
+    if not objects:
+        return
+    meta = objects[0]._meta
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the `connection` proxy costs a lookup per value
+    fields = [
+        field for field in meta.concrete_fields if not field.primary_key or not isinstance(field, AutoField)
+    ]
+    quote = db.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    plain = [field.get_internal_type() in _PLAIN_TYPES for field in fields]
+    placeholders = ", ".join(["%s"] * len(fields))
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    # Table and column names come from the model; values are parameters.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}){conflict}"  # noqa: S608
+    rows = [
+        [
+            getattr(obj, field.attname)
+            if is_plain
+            else field.get_db_prep_save(getattr(obj, field.attname), db)
+            for field, is_plain in zip(fields, plain, strict=True)
+        ]
+        for obj in objects
+    ]
+    with db.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def reminders_create(
     candidates: Sequence[Candidate],
     *,
@@ -165,29 +206,53 @@ def reminders_create(
                 object_type=candidate.object_type,
                 object_id=candidate.object_id,
                 window=candidate.window,
-                recipient=candidate.recipient,
-                incident=candidate.incident,
+                recipient_id=candidate.recipient.pk,
+                incident_id=candidate.incident.pk if candidate.incident is not None else None,
                 context=_redact(candidate, visible),
                 deliver_after=start,
                 batch=batch,
                 created_at=now,
             )
         )
+    contexts = {row.key: row.context for row in rows}
     with transaction.atomic():
-        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+        fast_insert(rows, ignore_conflicts=True)
+        # Exactly the rows this call inserted: a key another sweep inserted first has its batch.
         created = {
             reminder.key: reminder
-            for reminder in Reminder.objects.filter(batch=batch, key__in=list(unique)).only(
-                "pk", "key", "rule", "deliver_after"
-            )
+            for reminder in Reminder.objects.filter(batch=batch).only("pk", "key", "rule", "deliver_after")
         }
         deliveries: list[Delivery] = []
+        notifications: list[Notification] = []
         for candidate in chosen:
             reminder = created.get(candidate.key)
             if reminder is None:
                 continue
             when = reminder.deliver_after
-            deliveries.append(Delivery(reminder=reminder, channel=Channel.IN_APP, next_attempt_at=when))
+            if when <= now:
+                # Written here, in the transaction that claimed the key: in-app needs no second claim.
+                reminder.context = contexts[candidate.key]
+                reminder.recipient = candidate.recipient
+                notifications.append(
+                    notification_for(
+                        reminder,
+                        recipient_id=candidate.recipient.pk,
+                        incident_id=candidate.incident.pk if candidate.incident is not None else None,
+                        now=now,
+                    )
+                )
+                deliveries.append(
+                    Delivery(
+                        reminder=reminder,
+                        channel=Channel.IN_APP,
+                        next_attempt_at=when,
+                        status=DeliveryStatus.SENT,
+                        attempts=1,
+                        sent_at=now,
+                    )
+                )
+            else:
+                deliveries.append(Delivery(reminder=reminder, channel=Channel.IN_APP, next_attempt_at=when))
             wants = channels_for(preferences.get((candidate.recipient.pk, candidate.rule)))
             if wants["email"] and candidate.recipient.email:
                 deliveries.append(Delivery(reminder=reminder, channel=Channel.EMAIL, next_attempt_at=when))
@@ -204,11 +269,31 @@ def reminders_create(
                                 next_attempt_at=when,
                             )
                         )
-        Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        fast_insert(deliveries)
+        fast_insert(notifications)
     return [created[key] for key in unique if key in created]
 
 
 # Notifications ---------------------------------------------------------------------------------
+
+
+def notification_for(
+    reminder: Reminder, *, recipient_id: int, incident_id: int | None, now: datetime
+) -> Notification:
+    """Return (unsaved) the in-app notification of a reminder."""
+    from incidents.reminders import render
+
+    context = reminder.context
+    return Notification(
+        recipient_id=recipient_id,
+        reminder=reminder,
+        rule=reminder.rule,
+        incident_id=incident_id,
+        title=render.headline(reminder.rule, context)[:300],
+        body="\n".join(render.body_lines(reminder.rule, context, in_app=True)),
+        url="" if context.get("redacted") else context.get("url", ""),
+        created_at=now,
+    )
 
 
 def notification_mark_read(

@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from incidents.reminders.delivery import deliveries_send_due
 from incidents.reminders.sweep import sweep
 
 
@@ -22,4 +23,18 @@ from incidents.reminders.sweep import sweep
 )
 def sweep_reminders() -> str:
     """Evaluate the reminder rules now and send what is due."""
-    return sweep(now=timezone.now()).summary()
+    return sweep(now=timezone.now(), external="queue").summary()
+
+
+@shared_task(
+    name="hindsight.reminders.deliver",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=3,
+)
+def deliver_batch(channel: str) -> int:
+    """Send one batch of due email or webhook deliveries (claimed, so parallel tasks never overlap)."""
+    report = deliveries_send_due(now=timezone.now(), channels=[channel], max_batches=1)
+    return sum(report.sent.values())

@@ -115,21 +115,25 @@ def test_a_send_that_keeps_failing_is_given_up_and_recorded(settings):
 @pytest.mark.django_db
 def test_a_send_interrupted_by_a_dead_worker_is_not_sent_a_second_time():
     dana = UserFactory(username="dana")
-    RemediationActionFactory(owner=dana, due_date=TODAY)
-    sweep(now=WEDNESDAY, send=False)
-    # A worker claimed both deliveries and died before recording the outcome.
+    RemediationActionFactory(owner=dana, due_date=TODAY + timedelta(days=2))  # due soon; not yet due
+    evening = WEDNESDAY.replace(hour=22)
+    sweep(now=evening)  # quiet hours: both deliveries wait for 08:00
+    morning = (WEDNESDAY + timedelta(days=1)).replace(hour=8)
+    # At 08:00 a worker claimed both deliveries and died before recording the outcome.
     Delivery.objects.update(
-        status=DeliveryStatus.SENDING, claimed_until=WEDNESDAY + timedelta(minutes=5), attempts=1
+        status=DeliveryStatus.SENDING, claimed_until=morning + timedelta(minutes=5), attempts=1
     )
-    sweep(now=WEDNESDAY + timedelta(minutes=1))  # lease still valid: nobody touches them
+    sweep(now=morning + timedelta(minutes=1))  # lease still valid: nobody touches them
     assert len(mail.outbox) == 0
     assert notified(dana) == []
-    sweep(now=WEDNESDAY + timedelta(minutes=6))
+    sweep(now=morning + timedelta(minutes=6))
     email = Delivery.objects.get(channel="email")
     assert email.status == DeliveryStatus.FAILED
     assert "may have been delivered" in email.last_error
     assert len(mail.outbox) == 0
     # The in-app write was rolled back with the worker, so it is safely sent now, once.
+    assert len(notified(dana)) == 1
+    sweep(now=morning + timedelta(minutes=30))
     assert len(notified(dana)) == 1
 
 
