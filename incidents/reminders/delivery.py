@@ -28,8 +28,8 @@ from django.db.models import Count, F, Q
 
 from incidents.conf import hindsight_setting
 from incidents.reminders import render
-from incidents.reminders.models import Channel, Delivery, DeliveryStatus, Notification, Reminder, Webhook
-from incidents.reminders.services import notification_for, snooze_token
+from incidents.reminders.models import Channel, Delivery, DeliveryStatus, Notification, Webhook
+from incidents.reminders.services import notification_row, snooze_token
 
 logger = logging.getLogger(__name__)
 
@@ -144,14 +144,21 @@ def _line(delivery: Delivery) -> str:
 
 def _send_in_app(deliveries: list[Delivery], *, now: datetime, report: SendReport) -> None:
     with transaction.atomic():
-        notifications = []
-        for delivery in deliveries:
-            reminder: Reminder = delivery.reminder
-            notification = notification_for(
-                reminder, recipient_id=reminder.recipient_id, incident_id=reminder.incident_id, now=now
+        notifications = [
+            Notification(
+                delivery=delivery,
+                **notification_row(
+                    rule=delivery.reminder.rule,
+                    context=delivery.reminder.context,
+                    reminder_id=delivery.reminder_id,
+                    recipient_id=delivery.reminder.recipient_id,
+                    incident_id=delivery.reminder.incident_id,
+                    now=now,
+                ),
             )
-            notification.delivery = delivery
-            notifications.append(notification)
+            for delivery in deliveries
+        ]
+        # A notification already written for the reminder (unique) makes this a no-op, not a copy.
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
         _mark_sent(deliveries, now=now)
     report.sent[Channel.IN_APP] += len(deliveries)

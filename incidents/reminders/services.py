@@ -12,7 +12,7 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import AutoField
+from django.db.models import AutoField, Model
 from django.utils import timezone
 
 from incidents.conf import hindsight_setting
@@ -121,38 +121,58 @@ _PLAIN_TYPES = {
 }  # fmt: skip
 
 
-def fast_insert(objects: Sequence[Any], *, ignore_conflicts: bool = False) -> None:
-    """Insert unsaved model instances with one prepared INSERT run for every row (no pks come back).
+def fast_insert(
+    model: type[Model], rows: Sequence[dict[str, Any]], *, ignore_conflicts: bool = False
+) -> None:
+    """Insert rows (dicts of attribute names; missing ones take the field default), no pks back.
 
-    bulk_create costs ~0.3 ms per row in Python at the sweep's volume (preparing each field of
-    each row, and on PostgreSQL escaping UNNEST arrays); executemany parses one single-row INSERT
-    once and psycopg pipelines the rows. ON CONFLICT DO NOTHING works on PostgreSQL and SQLite.
+    bulk_create costs ~0.3 ms per row in Python at the sweep's volume (a model instance per row,
+    per-field preparation, and on PostgreSQL escaping UNNEST arrays); executemany parses one
+    single-row INSERT once and psycopg pipelines the rows. ON CONFLICT DO NOTHING works on
+    PostgreSQL and SQLite alike.
     """
-    if not objects:
+    if not rows:
         return
-    meta = objects[0]._meta
+    meta = model._meta
     db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the `connection` proxy costs a lookup per value
     fields = [
         field for field in meta.concrete_fields if not field.primary_key or not isinstance(field, AutoField)
     ]
     quote = db.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    plain = [field.get_internal_type() in _PLAIN_TYPES for field in fields]
+    columns = ", ".join(quote(str(field.column)) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
     # Table and column names come from the model; values are parameters.
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}){conflict}"  # noqa: S608
-    rows = [
+    plan = []
+    for field in fields:
+        default = field.get_default()
+        prepare = None if field.get_internal_type() in _PLAIN_TYPES else field
+        plan.append((field.attname, default, prepare))
+    params = [
         [
-            getattr(obj, field.attname)
-            if is_plain
-            else field.get_db_prep_save(getattr(obj, field.attname), db)
-            for field, is_plain in zip(fields, plain, strict=True)
+            (
+                row.get(attname, default)
+                if prepare is None
+                else prepare.get_db_prep_save(row.get(attname, default), db)
+            )
+            for attname, default, prepare in plan
         ]
-        for obj in objects
+        for row in rows
     ]
     with db.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.executemany(sql, params)
+
+
+@dataclass
+class Recorded:
+    """A reminder this sweep recorded (what the sweep reports about it)."""
+
+    pk: int
+    rule: str
+    recipient: Any
+    context: dict[str, Any]
+    deliver_after: datetime
 
 
 def reminders_create(
@@ -161,7 +181,7 @@ def reminders_create(
     now: datetime,
     targets: list[WebhookTarget] | None = None,
     deliver_after: datetime | None = None,
-) -> list[Reminder]:
+) -> list[Recorded]:
     """Insert the candidates whose key is new, with their deliveries; return the new reminders.
 
     The unique key is the claim: of two sweeps inserting the same key, one inserts it and the
@@ -191,7 +211,7 @@ def reminders_create(
             service_ids[incident_id].add(service_id)
 
     batch = uuid.uuid4()
-    rows: list[Reminder] = []
+    rows: list[dict[str, Any]] = []
     for candidate in chosen:
         start = deliver_after or now
         held = snoozes.get((candidate.recipient.pk, candidate.object_type, candidate.object_id))
@@ -200,100 +220,110 @@ def reminders_create(
         if not candidate.ignores_quiet_hours:
             start = QuietHours.of(candidate.recipient).next_allowed(start)
         rows.append(
-            Reminder(
-                key=candidate.key,
-                rule=candidate.rule,
-                object_type=candidate.object_type,
-                object_id=candidate.object_id,
-                window=candidate.window,
-                recipient_id=candidate.recipient.pk,
-                incident_id=candidate.incident.pk if candidate.incident is not None else None,
-                context=_redact(candidate, visible),
-                deliver_after=start,
-                batch=batch,
-                created_at=now,
-            )
+            {
+                "key": candidate.key,
+                "rule": candidate.rule,
+                "object_type": candidate.object_type,
+                "object_id": candidate.object_id,
+                "window": candidate.window,
+                "recipient_id": candidate.recipient.pk,
+                "incident_id": candidate.incident.pk if candidate.incident is not None else None,
+                "context": _redact(candidate, visible),
+                "deliver_after": start,
+                "batch": batch,
+                "created_at": now,
+            }
         )
-    contexts = {row.key: row.context for row in rows}
+    contexts = {row["key"]: row["context"] for row in rows}
+    recorded: list[Recorded] = []
     with transaction.atomic():
-        fast_insert(rows, ignore_conflicts=True)
+        fast_insert(Reminder, rows, ignore_conflicts=True)
         # Exactly the rows this call inserted: a key another sweep inserted first has its batch.
-        created = {
-            reminder.key: reminder
-            for reminder in Reminder.objects.filter(batch=batch).only("pk", "key", "rule", "deliver_after")
+        created: dict[str, tuple[int, datetime]] = {
+            key: (pk, when)
+            for pk, key, when in Reminder.objects.filter(batch=batch).values_list(
+                "pk", "key", "deliver_after"
+            )
         }
-        deliveries: list[Delivery] = []
-        notifications: list[Notification] = []
+        deliveries: list[dict[str, Any]] = []
+        notifications: list[dict[str, Any]] = []
         for candidate in chosen:
-            reminder = created.get(candidate.key)
-            if reminder is None:
+            if candidate.key not in created:
                 continue
-            when = reminder.deliver_after
+            pk, when = created[candidate.key]
+            context = contexts[candidate.key]
+            incident_pk = candidate.incident.pk if candidate.incident is not None else None
+            recorded.append(Recorded(pk, candidate.rule, candidate.recipient, context, when))
             if when <= now:
                 # Written here, in the transaction that claimed the key: in-app needs no second claim.
-                reminder.context = contexts[candidate.key]
-                reminder.recipient = candidate.recipient
                 notifications.append(
-                    notification_for(
-                        reminder,
+                    notification_row(
+                        rule=candidate.rule,
+                        context=context,
+                        reminder_id=pk,
                         recipient_id=candidate.recipient.pk,
-                        incident_id=candidate.incident.pk if candidate.incident is not None else None,
+                        incident_id=incident_pk,
                         now=now,
                     )
                 )
                 deliveries.append(
-                    Delivery(
-                        reminder=reminder,
-                        channel=Channel.IN_APP,
-                        next_attempt_at=when,
-                        status=DeliveryStatus.SENT,
-                        attempts=1,
-                        sent_at=now,
-                    )
+                    {
+                        "reminder_id": pk,
+                        "channel": Channel.IN_APP,
+                        "next_attempt_at": when,
+                        "status": DeliveryStatus.SENT,
+                        "attempts": 1,
+                        "sent_at": now,
+                    }
                 )
             else:
-                deliveries.append(Delivery(reminder=reminder, channel=Channel.IN_APP, next_attempt_at=when))
+                deliveries.append({"reminder_id": pk, "channel": Channel.IN_APP, "next_attempt_at": when})
             wants = channels_for(preferences.get((candidate.recipient.pk, candidate.rule)))
             if wants["email"] and candidate.recipient.email:
-                deliveries.append(Delivery(reminder=reminder, channel=Channel.EMAIL, next_attempt_at=when))
+                deliveries.append({"reminder_id": pk, "channel": Channel.EMAIL, "next_attempt_at": when})
             incident = candidate.incident
             # Webhooks post to shared channels: never about a private incident.
             if wants["webhook"] and targets and incident is not None and not incident.private:
                 for target in targets:
                     if target.wants(candidate.rule, service_ids[incident.pk]):
                         deliveries.append(
-                            Delivery(
-                                reminder=reminder,
-                                channel=Channel.WEBHOOK,
-                                target=target.target,
-                                next_attempt_at=when,
-                            )
+                            {
+                                "reminder_id": pk,
+                                "channel": Channel.WEBHOOK,
+                                "target": target.target,
+                                "next_attempt_at": when,
+                            }
                         )
-        fast_insert(deliveries)
-        fast_insert(notifications)
-    return [created[key] for key in unique if key in created]
+        fast_insert(Delivery, deliveries)
+        fast_insert(Notification, notifications)
+    return recorded
 
 
 # Notifications ---------------------------------------------------------------------------------
 
 
-def notification_for(
-    reminder: Reminder, *, recipient_id: int, incident_id: int | None, now: datetime
-) -> Notification:
-    """Return (unsaved) the in-app notification of a reminder."""
+def notification_row(
+    *,
+    rule: str,
+    context: dict[str, Any],
+    reminder_id: int,
+    recipient_id: int,
+    incident_id: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Return the fields of a reminder's in-app notification."""
     from incidents.reminders import render
 
-    context = reminder.context
-    return Notification(
-        recipient_id=recipient_id,
-        reminder=reminder,
-        rule=reminder.rule,
-        incident_id=incident_id,
-        title=render.headline(reminder.rule, context)[:300],
-        body="\n".join(render.body_lines(reminder.rule, context, in_app=True)),
-        url="" if context.get("redacted") else context.get("url", ""),
-        created_at=now,
-    )
+    return {
+        "recipient_id": recipient_id,
+        "reminder_id": reminder_id,
+        "rule": rule,
+        "incident_id": incident_id,
+        "title": render.headline(rule, context)[:300],
+        "body": "\n".join(render.body_lines(rule, context, in_app=True)),
+        "url": "" if context.get("redacted") else context.get("url", ""),
+        "created_at": now,
+    }
 
 
 def notification_mark_read(
