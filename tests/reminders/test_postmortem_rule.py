@@ -23,7 +23,9 @@ def author(db):
 
 def _postmortem(commander, author, *, due_in_days, status="draft"):
     incident = IncidentFactory(status="resolved", commander=commander, reference="INC-42", number=42)
-    postmortem = Postmortem.objects.create(incident=incident, status=status, due_date=TODAY + timedelta(days=due_in_days))
+    postmortem = Postmortem.objects.create(
+        incident=incident, status=status, due_date=TODAY + timedelta(days=due_in_days)
+    )
     Revision.objects.create(postmortem=postmortem, number=1, kind="save", author=author, snapshot=[])
     return postmortem
 
