@@ -96,10 +96,12 @@ TOML
 $BIN/gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --timeout 60 --log-level warning \
   >"$LOG" 2>&1 &
 SERVER=$!
+status=0
 stop() {
   kill "$SERVER" 2>/dev/null || true
   wait "$SERVER" 2>/dev/null || true
   rm -f "$CONFIG" "$CONFIG.env" "${SCRATCH_DB:-}"
+  if [ "$status" -eq 0 ]; then rm -f "$LOG"; fi
 }
 trap stop EXIT
 for _ in $(seq 60); do
@@ -108,7 +110,6 @@ for _ in $(seq 60); do
   sleep 0.5
 done
 
-status=0
 timeout 300 $BIN/schemathesis --config-file "$CONFIG" run "http://127.0.0.1:$PORT/api/v1/schema/" \
   --header "Authorization: Token $TOKEN" \
   --checks not_a_server_error,response_schema_conformance \
