@@ -28,7 +28,12 @@ def revision_list(*, postmortem: Postmortem) -> QuerySet[Revision]:
     return postmortem.revisions.select_related("author").defer("snapshot").order_by("-number")
 
 
+MAX_REVISION = 2**31 - 1
+
+
 def revision_get(*, postmortem: Postmortem, number: int) -> Revision | None:
+    if not 0 < number <= MAX_REVISION:  # a number no database column holds is simply not there
+        return None
     return postmortem.revisions.filter(number=number).first()
 
 

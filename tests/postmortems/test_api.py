@@ -204,3 +204,18 @@ def test_integration_tokens_cannot_use_it(api_client, owner, record):
     response = api_client.get(url(record), HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 403
     assert not Postmortem.objects.filter(incident=record).exists()
+
+
+def test_absurd_revision_numbers_are_404_not_500(as_user, owner, record):
+    client = as_user(owner)
+    assert client.get(url(record, "revisions/99999999999999999999999/")).status_code == 404
+    assert client.get(url(record, "revisions/diff/?from=1&to=999999999")).status_code == 404
+
+
+def test_non_json_bodies_are_refused_without_changes(as_user, owner, record):
+    client = as_user(owner)
+    response = client.generic(
+        "PATCH", url(record, "sections/impact/"), "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert client.get(url(record, "sections/impact/")).json()["edited"] is False

@@ -145,3 +145,8 @@ def test_the_dashboard_lists_postmortems_due_but_never_private_ones(
     assert record.reference in page
     assert private_incident.reference not in page
     assert '<span class="badge danger">overdue</span>' in page
+
+
+def test_an_absurd_revision_number_in_the_diff_page_is_404(client_for, owner, record):
+    response = client_for(owner).get(editor(record, "diff/?old=1&new=99999999999999999999"))
+    assert response.status_code == 404

@@ -17,7 +17,7 @@ from incidents.services import incident_update
 from tests.factories import IncidentFactory, TimelineEventFactory
 
 
-def wait_for(job: Job, *, timeout: float = 30) -> Job:
+def wait_for(job: Job, *, timeout: float = 90) -> Job:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job.refresh_from_db()
