@@ -168,7 +168,9 @@ def scenario_redis(stack: Stack) -> list[str]:
     from timeline.models import TimelineEvent
 
     log("\n[redis] stop Redis while responders write and the reminder sweep is due")
-    owner, key = responder("fault-owner")
+    _, key = responder("fault-writer")
+    # Items are assigned to someone else than the writer: people are not told of their own doing.
+    owner, _ = responder("fault-owner")
     api = Api(stack.base, key)
     incident_ids = list(Incident.objects.filter(private=False).values_list("pk", flat=True)[:20])
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
@@ -229,7 +231,8 @@ def scenario_redis(stack: Stack) -> list[str]:
     if sweep.returncode != 0:
         problems.append(f"run_reminders failed with the broker down: {sweep.stderr[-300:]}")
     queued = Job.objects.filter(status="queued").count()
-    log(f"  jobs waiting in the outbox: {queued}")
+    unsent = Job.objects.filter(status="queued", dispatched_at__isnull=True).count()
+    log(f"  jobs waiting in the outbox: {queued} queued, {unsent} of them never reached the broker")
     stack.redis_up()
     log("  Redis started again")
     write_round("after", 2)
@@ -338,6 +341,10 @@ def scenario_postgres(stack: Stack) -> list[str]:
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
+    from django.db import connections
+
+    # This process's own connection died with the restart too.
+    connections.close_all()
     samples = sorted((s for c in clients for s in c.samples), key=lambda s: s.at)
     failures = [s for s in samples if not s.ok]
     after = [s for s in samples if s.at > restart_done]

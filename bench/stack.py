@@ -36,7 +36,11 @@ def _pg_ctl(action: str, *extra: str) -> None:
     subprocess.run(
         ["pg_ctlcluster", "--skip-systemctl-redirect", _pg_version(), PG_CLUSTER, action, *extra],
         check=True,
+        # The server inherits these: never leave it holding our stdout/stderr (a pipe to a reader
+        # would never see end-of-file).
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

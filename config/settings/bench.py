@@ -38,3 +38,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 4},
     },
 }
+
+# Mail goes to files under bench/out/mail (no SMTP server on a benchmark machine).
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = str(BASE_DIR / "bench" / "out" / "mail")
