@@ -232,6 +232,9 @@ def scenario_redis(stack: Stack) -> list[str]:
         problems.append(f"run_reminders failed with the broker down: {sweep.stderr[-300:]}")
     queued = Job.objects.filter(status="queued").count()
     unsent = Job.objects.filter(status="queued", dispatched_at__isnull=True).count()
+    from django.db.models import Count
+
+    log(f"  jobs by status: {dict(Job.objects.values_list('status').annotate(n=Count('pk')))}")
     log(f"  jobs waiting in the outbox: {queued} queued, {unsent} of them never reached the broker")
     stack.redis_up()
     log("  Redis started again")

@@ -169,9 +169,14 @@ def prepare(stack: Stack, clients: int, run: str) -> list[Client]:
         pages = {}
     has_page = False
     result: list[Client] = []
+    users = []
     for index in range(clients):
         user, _ = User.objects.get_or_create(username=f"load-{index:02d}")
         user.groups.add(responder)
+        users.append(user)
+    for index, user in enumerate(users):
+        # Owned by the next client: assigning someone else enqueues a reminder job for the worker.
+        owner = users[(index + 1) % len(users)]
         _, key = api_token_create(user=user, name="load test")
         browser = DjangoClient()
         browser.force_login(user)
@@ -179,7 +184,7 @@ def prepare(stack: Stack, clients: int, run: str) -> list[Client]:
         status, body = harness.http_send(
             f"{stack.base}/api/v1/incidents/{ids[index % len(ids)]}/actions/",
             "POST",
-            {"title": f"Load {run} c{index}: add alerting", "priority": "P2", "owner": user.username},
+            {"title": f"Load {run} c{index}: add alerting", "priority": "P2", "owner": owner.username},
             {"Authorization": f"Token {key}"},
         )
         if status != 201:

@@ -105,6 +105,11 @@ class Stack:
 
     # Redis --------------------------------------------------------------------------------------
     def redis_up(self) -> None:
+        if self.redis_ready():
+            raise SystemExit(
+                f"Something already answers on port {REDIS_PORT} (a redis-server left by an interrupted "
+                "run?): stop it first; the fault tests must own the broker they stop."
+            )
         self.redis = subprocess.Popen(
             [
                 "redis-server",
@@ -121,7 +126,11 @@ class Stack:
             ],  # fmt: skip
             stdout=subprocess.DEVNULL,
         )
-        harness.wait_for(self.redis_ready, timeout=20, what="redis-server")
+        harness.wait_for(
+            lambda: self.redis is not None and self.redis.poll() is None and self.redis_ready(),
+            timeout=20,
+            what="redis-server",
+        )
 
     def redis_ready(self) -> bool:
         result = subprocess.run(
