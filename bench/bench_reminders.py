@@ -123,13 +123,14 @@ def measure(label: str, call: Any) -> tuple[float, int, Any]:
 
     counter = QueryCounter()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(counter):
         result = call()
     seconds = time.perf_counter() - began
+    cpu = time.process_time() - cpu_began
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     harness.log(
-        f"{label}: {seconds:6.2f} s, {counter.count:5d} queries, "
+        f"{label}: {seconds:6.2f} s wall ({cpu:5.2f} s CPU in this process), {counter.count:5d} queries, "
         f"peak RSS {rss_after / 1024:.0f} MiB (+{(rss_after - rss_before) / 1024:.0f} MiB)"
     )
     return seconds, counter.count, result
@@ -143,6 +144,10 @@ def describe(report: Any) -> None:
 
 
 def main() -> int:
+    load = os.getloadavg()[0]
+    harness.log(
+        f"load average {load:.1f} on {os.cpu_count()} CPUs (wall times stretch when the machine is shared)"
+    )
     harness.log(f"Building {ITEMS:,} action items ({DUE:,} due or overdue) in {DATABASE_URL} …")
     harness.recreate_database(DATABASE_URL)
     harness.setup_django(DATABASE_URL, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
