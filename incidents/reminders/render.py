@@ -41,10 +41,9 @@ def headline(rule: str, context: dict[str, Any]) -> str:
         minutes = int(context.get("quiet_minutes") or 0)
         return f"{ref} ({context.get('severity')}) has had no update for {minutes} minutes"
     if rule == Rule.WEEKLY_DIGEST:
-        return (
-            f"Your week: {context.get('open_count', 0)} open action items, "
-            f"{context.get('overdue_count', 0)} overdue"
-        )
+        count = int(context.get("open_count", 0))
+        items = f"{count} open action item{'s' if count != 1 else ''}"
+        return f"Your week: {items}, {context.get('overdue_count', 0)} overdue"
     return "Hindsight reminder"
 
 
