@@ -175,9 +175,10 @@ class TimelineEventViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, id: str) -> Response:
+        # Look the entry up first: someone outside a private incident gets 404, never a 403 that
+        # would confirm the entry exists.
+        event = self._event(id, include_deleted=True)
         if not is_admin(request.user):
             raise PermissionDenied("Only admins can restore deleted entries.")
-        event = timeline_services.timeline_event_restore(
-            event=self._event(id, include_deleted=True), actor=request.user
-        )
+        event = timeline_services.timeline_event_restore(event=event, actor=request.user)
         return Response(self.get_serializer(event).data)

@@ -45,6 +45,11 @@ class Route:
             return [name.upper() for name in names if hasattr(view_class, name)]
         return ["GET", "POST"]
 
+    def methods_declared(self) -> bool:
+        """Whether the view says which methods it answers (DRF and class-based views do)."""
+        view_class = getattr(self.callback, "cls", None) or getattr(self.callback, "view_class", None)
+        return bool(getattr(self.callback, "actions", None)) or view_class is not None
+
     def segment_before(self, placeholder: str) -> str:
         """The literal path segment before `{placeholder}` ("incidents" in /incidents/{pk}/)."""
         head = self.template.split("{" + placeholder + "}", 1)[0].rstrip("/")

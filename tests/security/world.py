@@ -127,6 +127,8 @@ def _value(name: str, segment: str, world: IncidentWorld, *, owner: Any) -> str 
     incident = world.incident
     if name == "reference":
         return str(incident.reference)
+    if name == "job_id":
+        return str(world.job.pk)
     if name in ("incident_id", "incident"):
         return str(incident.pk)
     if name == "key":
