@@ -68,7 +68,7 @@ def public_incident_get(*, reference: str) -> Incident | None:
     has_public_postmortem = Exists(postmortem_selectors.public_postmortems().filter(incident=OuterRef("pk")))
     return (
         Incident.objects.filter(has_public_update | has_public_postmortem)
-        .filter(private=False, reference__iexact=reference.strip())
+        .filter(private=False, reference=reference.strip().upper())
         .prefetch_related("services")
         .first()
     )
@@ -77,7 +77,7 @@ def public_incident_get(*, reference: str) -> Incident | None:
 def public_postmortem_get(*, reference: str) -> Postmortem | None:
     return (
         postmortem_selectors.public_postmortems()
-        .filter(incident__reference__iexact=reference.strip())
+        .filter(incident__reference=reference.strip().upper())
         .select_related("incident")
         .first()
     )
