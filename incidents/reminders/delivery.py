@@ -168,7 +168,16 @@ def _send_in_app(deliveries: list[Delivery], *, now: datetime, report: SendRepor
 def _send_email(deliveries: list[Delivery], *, now: datetime, report: SendReport) -> None:
     sent: list[Delivery] = []
     links = render.email_links()
-    with get_connection(fail_silently=False) as mail:
+    mail = get_connection(fail_silently=False)
+    try:
+        mail.open()
+    except Exception as error:  # noqa: BLE001 — an unreachable mail server fails the batch, to retry
+        # Opening the connection is part of sending: every claimed email backs off and retries,
+        # rather than the exception aborting the sweep and stranding the claim.
+        for delivery in deliveries:
+            _mark_failed(delivery, f"{type(error).__name__}: {error}", now=now, report=report)
+        return
+    with mail:
         for delivery in deliveries:
             reminder = delivery.reminder
             try:

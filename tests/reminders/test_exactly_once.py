@@ -180,3 +180,30 @@ def test_the_command_runs_one_sweep_and_prints_what_it_sent(capsys):
     call_command("run_reminders")
     assert "New reminders: none. Sent: none." in capsys.readouterr().out
     assert len(notified(dana)) == 1
+
+
+def _closed_local_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again when the block ends: nothing listens
+
+
+@pytest.mark.django_db
+def test_an_unreachable_mail_server_delays_emails_without_breaking_the_sweep(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = _closed_local_port()
+    settings.EMAIL_TIMEOUT = 2
+    dana = UserFactory(username="dana")
+    RemediationActionFactory(owner=dana, due_date=TODAY, title="Rotate the signing key")
+
+    sweep(now=WEDNESDAY)
+
+    assert len(notified(dana)) == 1  # in-app still arrives
+    email = Delivery.objects.get(channel="email")
+    assert email.status == DeliveryStatus.PENDING  # waiting to be retried, not lost or stuck
+    assert email.attempts == 1
+    assert "ConnectionRefusedError" in email.last_error
+    assert email.next_attempt_at == WEDNESDAY + timedelta(minutes=1)
