@@ -181,33 +181,35 @@ def section_preview(request: HttpRequest, reference: str, key: str) -> HttpRespo
     return render(request, "postmortems/_preview.html", {"html": render_markdown(body)})
 
 
-@login_required
-@require_POST
-def section_refresh(request: HttpRequest, reference: str, key: str) -> HttpResponse:
+def _section_decision(
+    request: HttpRequest, reference: str, key: str, *, service: Any, success: str
+) -> HttpResponse:
+    """Apply the author's choice on a stale section (`service` is section_refresh or section_keep)."""
     postmortem = _postmortem(request, reference)
     if not postmortem.sections.filter(key=key).exists():
         raise Http404("No such section.")
     return _guard(
         request,
         postmortem,
-        lambda: services.section_refresh(postmortem=postmortem, key=key, actor=request.user),
-        success="Section rebuilt from the record.",
+        lambda: service(postmortem=postmortem, key=key, actor=request.user),
+        success=success,
         key=key,
     )
 
 
 @login_required
 @require_POST
+def section_refresh(request: HttpRequest, reference: str, key: str) -> HttpResponse:
+    return _section_decision(
+        request, reference, key, service=services.section_refresh, success="Section rebuilt from the record."
+    )
+
+
+@login_required
+@require_POST
 def section_keep(request: HttpRequest, reference: str, key: str) -> HttpResponse:
-    postmortem = _postmortem(request, reference)
-    if not postmortem.sections.filter(key=key).exists():
-        raise Http404("No such section.")
-    return _guard(
-        request,
-        postmortem,
-        lambda: services.section_keep(postmortem=postmortem, key=key, actor=request.user),
-        success="Kept your version.",
-        key=key,
+    return _section_decision(
+        request, reference, key, service=services.section_keep, success="Kept your version."
     )
 
 

@@ -150,3 +150,46 @@ def test_the_dashboard_lists_postmortems_due_but_never_private_ones(
 def test_an_absurd_revision_number_in_the_diff_page_is_404(client_for, owner, record):
     response = client_for(owner).get(editor(record, "diff/?old=1&new=99999999999999999999"))
     assert response.status_code == 404
+
+
+def _stale_causes_section(record, owner):
+    from incidents.postmortems.services import section_update
+    from incidents.services import cause_update
+
+    postmortem_generate(incident_id=record.pk)
+    postmortem = Postmortem.objects.get(incident=record)
+    section_update(postmortem=postmortem, key="causes", actor=owner, body="Causes, in our words.")
+    cause_update(
+        cause=record.causes.get(description="No canary stage"), actor=owner, data={"status": "confirmed"}
+    )
+    postmortem_generate(incident_id=record.pk)
+    section = postmortem.sections.get(key="causes")
+    assert section.stale is True
+    return section
+
+
+def test_the_author_refreshes_a_stale_section_from_the_editor(client_for, owner, record):
+    section = _stale_causes_section(record, owner)
+    response = client_for(owner).post(editor(record, "sections/causes/refresh/"), follow=True)
+    assert "Section rebuilt from the record." in response.content.decode()
+    section.refresh_from_db()
+    assert (section.stale, section.edited) == (False, False)
+    assert "Causes, in our words." not in section.body
+    assert "No canary stage" in section.body
+
+
+def test_the_author_keeps_their_version_of_a_stale_section_from_the_editor(client_for, owner, record):
+    section = _stale_causes_section(record, owner)
+    response = client_for(owner).post(editor(record, "sections/causes/keep/"), follow=True)
+    assert "Kept your version." in response.content.decode()
+    section.refresh_from_db()
+    assert (section.stale, section.body) == (False, "Causes, in our words.")
+
+
+def test_refresh_and_keep_answer_404_for_an_unknown_section_and_403_for_viewers(
+    client_for, owner, viewer, record
+):
+    _stale_causes_section(record, owner)
+    assert client_for(owner).post(editor(record, "sections/nope/refresh/")).status_code == 404
+    assert client_for(viewer).post(editor(record, "sections/causes/keep/")).status_code == 403
+    assert Postmortem.objects.get(incident=record).sections.get(key="causes").stale is True
