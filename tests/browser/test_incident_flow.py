@@ -22,6 +22,9 @@ def quick_add(page: Any, when: str, body: str, kind: str = "note") -> None:
     page.click("#quick-add button[type=submit]")
     # htmx swaps the timeline in place; the new entry is there when the count grows.
     expect(page.locator("#timeline-events li.event")).to_have_count(count + 1)
+    # …and the next entry must be typed into the fresh box, not the one being swapped out.
+    expect(page.locator("#id_when")).to_have_value("")
+    expect(page.locator("#id_body")).to_have_value("")
 
 
 @pytest.mark.browser
