@@ -19,6 +19,13 @@ def _group_names(user: Any) -> set[str]:
     return cached
 
 
+def remember_roles(user: Any, *, admin: bool, responder: bool) -> None:
+    """Record the user's role groups, read with the user (see incidents/lookups_sql.py)."""
+    user._hindsight_groups = {
+        name for name, member in ((Role.ADMIN, admin), (Role.RESPONDER, responder)) if member
+    }
+
+
 def is_admin(user: Any) -> bool:
     """Return True for members of `admin` and for superusers."""
     if not user or not user.is_authenticated or not user.is_active:

@@ -81,7 +81,8 @@ def client_for(client: Any) -> Any:
 
 @pytest.fixture(autouse=True)
 def _rows_from_data_migrations(request: Any) -> None:
-    """Recreate the role groups and the reference counter for transactional tests.
+    """Recreate the role groups, the reference counter and the postmortem template for transactional
+    tests (what the data migrations wrote).
 
     A transactional test (threads, real Celery workers, the live server) ends with a flush that also
     removes what data migrations created, so the next transactional test would find no groups.
@@ -100,3 +101,10 @@ def _rows_from_data_migrations(request: Any) -> None:
     for name in ("viewer", "responder", "admin"):
         Group.objects.get_or_create(name=name)
     Counter.objects.get_or_create(name="incident")
+    from incidents.postmortems.choices import DEFAULT_SECTIONS
+    from incidents.postmortems.models import SectionTemplate
+
+    for position, (key, title, source, prompt) in enumerate(DEFAULT_SECTIONS):
+        SectionTemplate.objects.get_or_create(
+            key=key, defaults={"title": title, "source": source, "prompt": prompt, "position": position * 10}
+        )

@@ -93,9 +93,14 @@ class ApiDateTimeField(serializers.DateTimeField):
         return parsed.astimezone(UTC)
 
     def to_representation(self, value: Any) -> Any:
-        if value is None:
-            return None
-        return str(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+        return utc_iso(value)
+
+
+def utc_iso(value: datetime | None) -> str | None:
+    """Return a time as the API writes it: UTC ISO 8601 ending in `Z`, or None."""
+    if value is None:
+        return None
+    return str(value.astimezone(UTC).isoformat().replace("+00:00", "Z"))
 
 
 @extend_schema_field(OpenApiTypes.DATE)

@@ -25,12 +25,13 @@ def parse_id(value: Any) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def incident_or_404(user: Any, value: Any) -> Incident:
-    """Return the visible incident named by `INC-12` or its numeric id."""
+def incident_or_404(user: Any, value: Any, *, related: bool = True) -> Incident:
+    """Return the visible incident named by `INC-12` or its numeric id (with its commander,
+    reporter and services loaded unless `related` is False)."""
     text = str(value).strip()
     incident = None
     if _REFERENCE.fullmatch(text) or parse_id(text) is not None:
-        incident = selectors.incident_get(user=user, reference=text)
+        incident = selectors.incident_get(user=user, reference=text, related=related)
     if incident is None:
         raise NotFound("No such incident.")
     return incident

@@ -17,6 +17,7 @@ from incidents.api.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
+    utc_iso,
 )
 from incidents.choices import (
     ActionKind,
@@ -97,6 +98,40 @@ class IncidentSerializer(serializers.ModelSerializer):
             "url",
         ]
         read_only_fields = fields
+
+    def to_representation(self, incident: Incident) -> dict[str, Any]:
+        # The same output as the declared fields (tests/api/test_representations.py compares the
+        # two), built directly: field by field, DRF spent about 0.25 ms per incident, most of a
+        # list page's time.
+        return {
+            "id": incident.pk,
+            "reference": incident.reference,
+            "title": incident.title,
+            "summary": incident.summary,
+            "impact": incident.impact,
+            "severity": incident.severity,
+            "status": incident.status,
+            "services": self.get_services(incident),
+            "commander": self.get_commander(incident),
+            "reporter": self.get_reporter(incident),
+            "private": incident.private,
+            "tags": [str(tag) for tag in incident.tags],
+            "started_at": utc_iso(incident.started_at),
+            "detected_at": utc_iso(incident.detected_at),
+            "acknowledged_at": utc_iso(incident.acknowledged_at),
+            "mitigated_at": utc_iso(incident.mitigated_at),
+            "resolved_at": utc_iso(incident.resolved_at),
+            "time_to_detect": incident.time_to_detect,
+            "time_to_acknowledge": incident.time_to_acknowledge,
+            "time_to_mitigate": incident.time_to_mitigate,
+            "time_to_resolve": incident.time_to_resolve,
+            "duplicate_of": self.get_duplicate_of(incident),
+            "false_alarm": incident.false_alarm,
+            "version": incident.version,
+            "created_at": utc_iso(incident.created_at),
+            "updated_at": utc_iso(incident.updated_at),
+            "url": self.get_url(incident),
+        }
 
     def get_services(self, incident: Incident) -> list[str]:
         return [service.name for service in incident.services.all()]

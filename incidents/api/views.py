@@ -149,4 +149,5 @@ class IncidentChildViewSet(viewsets.GenericViewSet):
     """Lists and creates things inside one incident: `/incidents/{incident_id}/<things>/`."""
 
     def incident(self) -> Incident:
-        return incident_or_404(self.request.user, self.kwargs["incident_id"])
+        # The things inside an incident never show its people or services: the incident alone.
+        return incident_or_404(self.request.user, self.kwargs["incident_id"], related=False)

@@ -1,0 +1,164 @@
+"""The API's hand-built representations and single-row lookups match what the ORM and DRF give.
+
+Incidents and timeline entries are written out directly instead of field by field, and the caller,
+their roles and one incident are read with one SQL statement each instead of compiled querysets
+(both for speed, see bench/bench_http.py). These tests pin them to the slow, obvious versions.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from rest_framework import serializers
+from rest_framework.test import APIRequestFactory
+
+from incidents import selectors
+from incidents.api.serializers import IncidentSerializer
+from incidents.api.timeline import TimelineEventSerializer
+from incidents.lookups_sql import active_user_with_roles, incident_by_key, usable_api_token
+from incidents.models import ApiToken, Incident
+from incidents.permissions import is_admin, is_responder, role_of
+from incidents.services import api_token_create
+from tests.factories import IncidentFactory, ServiceFactory, UserFactory
+from timeline.models import TimelineEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _request(user: Any) -> Any:
+    request = APIRequestFactory().get("/api/v1/incidents/")
+    request.user = user
+    return request
+
+
+def _declared(serializer: serializers.ModelSerializer, instance: Any) -> dict[str, Any]:
+    """What DRF's field-by-field representation gives for the declared fields."""
+    return dict(serializers.ModelSerializer.to_representation(serializer, instance))
+
+
+def test_incident_representation_matches_declared_fields(owner: Any, admin_user: Any) -> None:
+    original = IncidentFactory(title="Original", private=True, commander=admin_user)
+    now = timezone.now().replace(microsecond=123456)
+    rich = IncidentFactory(
+        title="Checkout <b>errors</b>",
+        summary="**Markdown** summary",
+        impact="Card payments failed",
+        severity="SEV1",
+        status="resolved",
+        commander=owner,
+        reporter=None,
+        tags=["payments", "eu"],
+        started_at=now - timedelta(hours=3),
+        detected_at=now - timedelta(hours=2, minutes=55),
+        acknowledged_at=now - timedelta(hours=2, minutes=50),
+        mitigated_at=now - timedelta(hours=1),
+        resolved_at=now,
+        duplicate_of=original,
+        false_alarm=True,
+        services=[ServiceFactory(name="payments"), ServiceFactory(name="api")],
+    )
+    plain = IncidentFactory(title="Plain")
+    for user in (owner, admin_user):
+        for incident in (rich, plain):
+            fresh = selectors.incident_get(user=user, reference=incident.reference)
+            assert fresh is not None
+            serializer = IncidentSerializer(fresh, context={"request": _request(user)})
+            fast = serializer.to_representation(fresh)
+            assert fast == _declared(serializer, fresh)
+            assert list(fast) == IncidentSerializer.Meta.fields
+    # The private original is named to its commander (an admin here) only.
+    as_owner = IncidentSerializer(rich, context={"request": _request(owner)}).data
+    as_admin = IncidentSerializer(rich, context={"request": _request(admin_user)}).data
+    assert as_owner["duplicate_of"] is None
+    assert as_admin["duplicate_of"] == original.reference
+    assert as_admin["services"] == ["api", "payments"]
+    assert as_admin["resolved_at"].endswith(".123456Z")
+
+
+def test_timeline_representation_matches_declared_fields(incident: Incident, owner: Any) -> None:
+    events = [
+        TimelineEvent.objects.create(incident=incident, body="Rolled back", author=owner, kind="action"),
+        TimelineEvent.objects.create(
+            incident=incident, body="Alert", author=None, source="webhook", kind="alert", is_key=True
+        ),
+    ]
+    events[0].edited_at = timezone.now()
+    for event in events:
+        serializer = TimelineEventSerializer(event)
+        fast = serializer.to_representation(event)
+        assert fast == _declared(serializer, event)
+        assert list(fast) == TimelineEventSerializer.Meta.fields
+
+
+@pytest.mark.parametrize("role", ["viewer", "responder", "admin", None])
+def test_user_lookup_reads_the_roles_the_groups_give(role: str | None) -> None:
+    user = UserFactory(username=f"user-{role}", role=role)
+    loaded = active_user_with_roles(user.pk)
+    assert loaded == user
+    fresh = type(user).objects.get(pk=user.pk)  # roles read the slow way, from the groups
+    assert (is_admin(loaded), is_responder(loaded), role_of(loaded)) == (
+        is_admin(fresh),
+        is_responder(fresh),
+        role_of(fresh),
+    )
+
+
+def test_user_lookup_refuses_inactive_and_unknown_users() -> None:
+    user = UserFactory(username="gone", role="admin")
+    user.is_active = False
+    user.save()
+    assert active_user_with_roles(user.pk) is None
+    assert active_user_with_roles(10**12) is None
+    assert active_user_with_roles("12; DROP TABLE auth_user") is None
+
+
+def test_user_in_both_groups_is_an_admin() -> None:
+    user = UserFactory(username="both", role="responder")
+    user.groups.add(Group.objects.get(name="admin"))
+    loaded = active_user_with_roles(user.pk)
+    assert is_admin(loaded)
+    assert is_responder(loaded)
+
+
+def test_token_lookup_refuses_revoked_tokens_and_inactive_users(owner: Any) -> None:
+    token, key = api_token_create(user=owner, name="script")
+    found = usable_api_token(ApiToken.hash_key(key))
+    assert found == token
+    assert found.user == owner
+    assert is_responder(found.user)
+    assert usable_api_token(ApiToken.hash_key("not-a-key")) is None
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert usable_api_token(ApiToken.hash_key(key)) is None
+    _, other = api_token_create(user=owner, name="second")
+    owner.is_active = False
+    owner.save()
+    assert usable_api_token(ApiToken.hash_key(other)) is None
+
+
+def test_incident_lookup_by_id_and_reference(incident: Incident) -> None:
+    assert incident_by_key(pk=incident.pk) == incident
+    assert incident_by_key(reference=incident.reference) == incident
+    assert incident_by_key(pk=10**12) is None
+    assert incident_by_key(reference="INC-0") is None
+
+
+def test_incident_get_keeps_private_incidents_private(
+    private_incident: Incident, owner: Any, participant: Any, outsider: Any, viewer: Any, admin_user: Any
+) -> None:
+    for user in (owner, participant, admin_user):
+        found = selectors.incident_get(user=user, reference=private_incident.reference)
+        assert found == private_incident
+    for user in (outsider, viewer):
+        assert selectors.incident_get(user=user, reference=private_incident.reference) is None
+        assert selectors.incident_get(user=user, reference=str(private_incident.pk)) is None
+    # Writing in the timeline, even an entry later deleted, makes one a participant for good.
+    TimelineEvent.all_objects.create(
+        incident=private_incident, body="x", author=outsider, deleted_at=timezone.now()
+    )
+    assert selectors.incident_get(user=outsider, reference=private_incident.reference) == private_incident
+    for odd in ("", "INC-", "INC-x", "²", "-1", "1" * 30, "INC-1 OR 1=1"):
+        assert selectors.incident_get(user=admin_user, reference=odd) is None
