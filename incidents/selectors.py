@@ -76,10 +76,18 @@ def active_incidents(*, user: Any) -> QuerySet[Incident]:
     return incident_list(user=user).filter(status__in=ACTIVE_STATUSES).order_by("severity", "-started_at")
 
 
-def related_incidents(*, user: Any, incident: Incident) -> QuerySet[Incident]:
-    """Return visible incidents sharing a service and a cause category with this one."""
-    services = list(incident.services.values_list("pk", flat=True))
-    categories = list(incident.causes.exclude(status="ruled_out").values_list("category", flat=True))
+def related_incidents(
+    *, user: Any, incident: Incident, causes: list[Cause] | None = None
+) -> QuerySet[Incident]:
+    """Return visible incidents sharing a service and a cause category with this one.
+
+    The incident's services (when prefetched) and `causes` (when the caller has them) are read
+    from memory rather than queried again.
+    """
+    services = [service.pk for service in incident.services.all()]
+    if causes is None:
+        causes = list(incident.causes.all())
+    categories = sorted({cause.category for cause in causes if cause.status != "ruled_out"})
     if not services or not categories:
         return Incident.objects.none()
     shares_cause = Exists(

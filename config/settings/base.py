@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Django's database sessions, read with one precompiled statement (config/sessions.py).
+SESSION_ENGINE = "config.sessions"
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -128,7 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes first: it refuses a locked-out username+IP before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "config.auth_backends.LoginRateLimitBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "config.auth_backends.UserModelBackend",
 ]
 # Login rate limiting (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
 # one IP address, that pair is locked out for AXES_COOLOFF_MINUTES. Keyed on the pair so that an

@@ -48,10 +48,19 @@ def _action_or_404(request: HttpRequest, incident: Incident, pk: int) -> Remedia
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def action_add(request: HttpRequest, reference: str) -> HttpResponse:
+    """GET: the form (its box on the incident page fetches it with htmx); POST: add the item."""
     incident = incident_or_404(request, reference)
     require_edit(request, incident)
+    if request.method == "GET":
+        context = {
+            "incident": incident,
+            "form": ActionForm(cause_choices=_cause_choices(incident)),
+            "usernames": usernames(),
+        }
+        template = "incidents/_action_form_box.html" if is_htmx(request) else "incidents/action_form.html"
+        return render(request, template, context)
     form = ActionForm(request.POST, cause_choices=_cause_choices(incident))
     if form.is_valid():
         data = form.cleaned_data

@@ -14,12 +14,9 @@ from incidents.choices import SEVERITY_DESCRIPTIONS, Severity
 from incidents.exceptions import ConflictError
 from incidents.filters import IncidentFilterSet
 from incidents.forms import (
-    ActionForm,
-    CauseForm,
     DeclareForm,
     IncidentEditForm,
     QuickAddForm,
-    StatusUpdateForm,
     split_names,
 )
 from incidents.models import Incident
@@ -28,7 +25,6 @@ from incidents.views.common import (
     INVALID,
     add_service_errors,
     clean_query,
-    event_choices,
     incident_or_404,
     is_htmx,
     usernames,
@@ -103,17 +99,18 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
         "actions": actions,
         "open_action_count": sum(1 for action in actions if action.is_open),
         "updates": list(selectors.status_update_list(user=request.user, incident=incident)[:20]),
-        "related": list(selectors.related_incidents(user=request.user, incident=incident)[:10]),
+        "related": list(
+            selectors.related_incidents(user=request.user, incident=incident, causes=causes)[:10]
+        ),
         "duplicates": list(incident.duplicates.filter(selectors.visible_incidents_q(request.user))[:20]),
         "milestones": milestone_rows(incident),
     }
     context.update(timeline_context(request, incident))
     if can_edit:
+        # The quick-add box is always open. The cause, action-item and status-update forms are
+        # fetched when their box is opened (htmx; without JS the box links to the form's page):
+        # rendered here they were most of the page's HTML and of its time, on every view.
         context["quick_add_form"] = context.get("quick_add_form") or QuickAddForm()
-        context["cause_form"] = CauseForm(evidence_choices=evidence_choices(context))
-        context["action_form"] = ActionForm(cause_choices=cause_choices(causes))
-        context["update_form"] = StatusUpdateForm()
-        context["usernames"] = usernames()
     context.update(overrides)
     return context
 
@@ -126,15 +123,6 @@ def milestone_rows(incident: Incident) -> list[dict[str, Any]]:
         {"label": "Mitigated", "at": incident.mitigated_at, "duration": incident.time_to_mitigate},
         {"label": "Resolved", "at": incident.resolved_at, "duration": incident.time_to_resolve},
     ]
-
-
-def evidence_choices(context: dict[str, Any]) -> list[tuple[str, str]]:
-    """Offer pinned and recent entries as evidence (a full 10,000-entry list would be unusable)."""
-    return event_choices([*context["key_events"], *list(reversed(context["events"]))[:30]])
-
-
-def cause_choices(causes: list[Any]) -> list[tuple[str, str]]:
-    return [(str(cause.pk), f"{cause.get_role_display()}: {cause.description[:60]}") for cause in causes]
 
 
 @login_required

@@ -5,19 +5,23 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from incidents import services
 from incidents.forms import StatusUpdateForm
-from incidents.views.common import INVALID, add_service_errors, incident_or_404, require_edit
+from incidents.views.common import INVALID, add_service_errors, incident_or_404, is_htmx, require_edit
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def status_update_post(request: HttpRequest, reference: str) -> HttpResponse:
-    """Post an internal or public status update (public ones reach the status page)."""
+    """Post an internal or public status update (public ones reach the status page). GET gives
+    the form: its box on the incident page fetches it with htmx."""
     incident = incident_or_404(request, reference)
     require_edit(request, incident)
+    if request.method == "GET":
+        template = "incidents/_update_form.html" if is_htmx(request) else "incidents/update_form.html"
+        return render(request, template, {"incident": incident, "form": StatusUpdateForm()})
     form = StatusUpdateForm(request.POST)
     if form.is_valid():
         try:

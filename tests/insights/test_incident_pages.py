@@ -45,7 +45,13 @@ def test_incident_page_shows_related_incidents_and_whether_the_fix_worked(client
 
 
 def test_action_form_asks_for_hints_as_it_is_written(client_for, owner, incident):
-    body = client_for(owner).get(incident.get_absolute_url()).content.decode()
+    # The incident page's box fetches the form with htmx; the form asks for hints as it is written.
+    client = client_for(owner)
+    page = client.get(incident.get_absolute_url()).content.decode()
+    assert f'hx-get="/incidents/{incident.reference}/actions/new/"' in page
+    body = client.get(
+        f"/incidents/{incident.reference}/actions/new/", HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert 'hx-get="/actions/hints/"' in body
     assert 'hx-include="closest form"' in body
 

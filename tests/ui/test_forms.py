@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -455,3 +456,66 @@ def test_revoking_a_token_and_nobody_elses(client_for: Any, owner: Any) -> None:
     theirs.refresh_from_db()
     assert mine.revoked_at is not None
     assert theirs.revoked_at is None
+
+
+# The incident page's add boxes fetch their forms when opened
+
+
+@pytest.mark.parametrize(
+    ("name", "field", "heading"),
+    [
+        ("cause-add", "cause-description", "Add a cause"),
+        ("action-add", "action-title", "Add an action item"),
+        ("status-update-post", "update-message", "Post a status update"),
+    ],
+)
+def test_each_add_box_fetches_its_form_and_works_without_js(
+    client_for: Any,
+    owner: Any,
+    viewer: Any,
+    outsider: Any,
+    private_incident: Any,
+    name: str,
+    field: str,
+    heading: str,
+) -> None:
+    client = client_for(owner)
+    url = reverse(name, args=[private_incident.reference])
+    page = client.get(private_incident.get_absolute_url()).content.decode()
+    # The page carries the box (htmx fetches the form) and a link for browsers without JS, not the form.
+    assert f'hx-get="{url}"' in page
+    assert f'<a href="{url}">Open the form</a>' in page
+    assert f'name="{field}"' not in page
+    fragment = client.get(url, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200
+    assert f'name="{field}"' in fragment.content.decode()
+    assert "<html" not in fragment.content.decode()
+    full = client.get(url)
+    assert full.status_code == 200
+    assert heading in full.content.decode()
+    assert "<html" in full.content.decode()
+    # Nobody else gets the form: a viewer may not write, an outsider does not see the incident.
+    assert client_for(viewer).get(url, HTTP_HX_REQUEST="true").status_code == 404
+    assert client_for(outsider).get(url, HTTP_HX_REQUEST="true").status_code == 404
+
+
+def test_the_fetched_action_form_brings_its_owner_suggestions(
+    client_for: Any, owner: Any, incident: Any
+) -> None:
+    body = (
+        client_for(owner)
+        .get(reverse("action-add", args=[incident.reference]), HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    assert 'list="usernames"' in body
+    assert '<datalist id="usernames">' in body
+    assert f'<option value="{owner.username}">' in body
+
+
+def test_a_viewer_of_a_public_incident_is_refused_the_forms(
+    client_for: Any, viewer: Any, incident: Any
+) -> None:
+    client = client_for(viewer)
+    for name in ("cause-add", "action-add", "status-update-post"):
+        assert client.get(reverse(name, args=[incident.reference])).status_code == 403
+    assert "Open the form" not in client.get(incident.get_absolute_url()).content.decode()
