@@ -20,13 +20,16 @@ from typing import Any, TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from incidents.choices import Role
-from incidents.models import ApiToken, Incident, Service
+from incidents.models import ApiToken, Incident, Profile, Service
 from incidents.permissions import remember_roles
 
 M = TypeVar("M", bound=Model)
+ROLE_GROUPS = (Role.ADMIN, Role.RESPONDER)
+# The largest value a bigint primary key holds.
+MAX_ID = 2**63 - 1
 
 
 def _q(name: str) -> str:
@@ -43,8 +46,8 @@ def _column(model: type[Model], field: str) -> str:
     return _q(column)
 
 
-@cache
-def _user_sql() -> str:
+def _user_select() -> str:
+    """`SELECT` the user, whether they are in the admin and responder groups, and their timezone."""
     User = get_user_model()
     through = User.groups.through  # type: ignore[attr-defined]
     member = (
@@ -53,43 +56,87 @@ def _user_sql() -> str:
         f" WHERE m.{_column(through, 'user')} = u.{_column(User, 'id')} AND g.{_column(Group, 'name')} = %s)"
     )
     return (
-        f"SELECT u.*, {member} AS hs_admin_group, {member} AS hs_responder_group"
-        f" FROM {_table(User)} u WHERE u.{_column(User, 'id')} = %s AND u.{_column(User, 'is_active')}"
+        f"SELECT u.*, {member} AS hs_admin_group, {member} AS hs_responder_group,"
+        f" p.{_column(Profile, 'timezone')} AS hs_timezone"
     )
+
+
+def _user_joins() -> str:
+    User = get_user_model()
+    return (
+        f" LEFT JOIN {_table(Profile)} p ON p.{_column(Profile, 'user')} = u.{_column(User, 'id')}"
+        f" WHERE u.{_column(User, 'is_active')}"
+    )
+
+
+@cache
+def _user_sql() -> str:
+    User = get_user_model()
+    return f"{_user_select()} FROM {_table(User)} u{_user_joins()} AND u.{_column(User, 'id')} = %s"
 
 
 def _first(rows: Any) -> Any:
     return next(iter(rows), None)
 
 
-def active_user_with_roles(pk: Any) -> Any:
-    """Return the active user with this primary key, roles already known, or None."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        return None
-    user = _first(get_user_model()._default_manager.raw(_user_sql(), [Role.ADMIN, Role.RESPONDER, pk]))
+def _with_roles(user: Any) -> Any:
     if user is not None:
         remember_roles(user, admin=bool(user.hs_admin_group), responder=bool(user.hs_responder_group))
     return user
 
 
+def active_user_with_roles(pk: Any) -> Any:
+    """Return the active user with this primary key, roles and timezone already known, or None.
+
+    `hs_timezone` is their profile's timezone (None without a profile), for UserTimezoneMiddleware.
+    """
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < pk <= MAX_ID:
+        return None
+    return _with_roles(_first(get_user_model()._default_manager.raw(_user_sql(), [*ROLE_GROUPS, pk])))
+
+
+def _token_fields() -> list[Field[Any, Any]]:
+    return list(ApiToken._meta.concrete_fields)
+
+
 @cache
 def _token_sql() -> str:
+    User = get_user_model()
+    columns = ", ".join(
+        f"t.{_q(str(field.column))} AS {_q('hs_token_' + field.attname)}" for field in _token_fields()
+    )
     return (
-        f"SELECT * FROM {_table(ApiToken)}"
-        f" WHERE {_column(ApiToken, 'key_hash')} = %s AND {_column(ApiToken, 'revoked_at')} IS NULL"
+        f"{_user_select()}, {columns} FROM {_table(ApiToken)} t"
+        f" INNER JOIN {_table(User)} u ON u.{_column(User, 'id')} = t.{_column(ApiToken, 'user')}"
+        f"{_user_joins()} AND t.{_column(ApiToken, 'key_hash')} = %s"
+        f" AND t.{_column(ApiToken, 'revoked_at')} IS NULL"
     )
 
 
+def _from_database(model: type[Model], field: Field[Any, Any], value: Any) -> Any:
+    """Convert a value read outside the model's own columns as the ORM would (e.g. SQLite's naive
+    datetimes made aware), with the same converters its compiler applies."""
+    column = field.get_col(model._meta.db_table)
+    for converter in [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]:
+        value = converter(value, column, connection)
+    return value
+
+
 def usable_api_token(key_hash: str) -> ApiToken | None:
-    """Return the unrevoked token with this hash, its active user (roles known) loaded, or None."""
-    token = _first(ApiToken.objects.raw(_token_sql(), [key_hash]))
-    if token is None:
-        return None
-    user = active_user_with_roles(token.user_id)
+    """Return the unrevoked token with this hash with its active user (roles known), or None.
+
+    One statement reads both: the user as a model, the token's columns alongside.
+    """
+    user = _with_roles(_first(get_user_model()._default_manager.raw(_token_sql(), [*ROLE_GROUPS, key_hash])))
     if user is None:
         return None
+    fields = _token_fields()
+    values = [_from_database(ApiToken, field, getattr(user, "hs_token_" + field.attname)) for field in fields]
+    token = ApiToken.from_db(connection.alias, [field.attname for field in fields], values)
     token.user = user
     return token
 

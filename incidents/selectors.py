@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.lookups import Exact
 
 from incidents.choices import ACTIVE_STATUSES
 from incidents.lookups_sql import incident_by_key, load_incident_people_and_services
@@ -25,9 +26,19 @@ def visible_incidents_q(user: Any) -> Q:
     if is_admin(user):
         return Q()
     User = get_user_model()
-    wrote_in = Exists(TimelineEvent.all_objects.filter(incident=OuterRef("pk"), author_id=user.pk))
+    # Both lookups also require the outer incident to be private. That changes no answer (public
+    # incidents pass the first test), but it makes PostgreSQL probe the (author, incident) and
+    # participant indexes for private rows only, instead of hashing every entry the user ever
+    # wrote before the first row is read: a busy responder's lists no longer slow down with
+    # everything they have written.
+    outer_private = Exact(OuterRef("private"), True)
+    wrote_in = Exists(
+        TimelineEvent.all_objects.filter(outer_private, incident=OuterRef("pk"), author_id=user.pk)
+    )
     added = Exists(
-        User.participating_incidents.through.objects.filter(incident_id=OuterRef("pk"), user_id=user.pk)
+        User.participating_incidents.through.objects.filter(
+            outer_private, incident_id=OuterRef("pk"), user_id=user.pk
+        )
     )
     return Q(private=False) | Q(commander_id=user.pk) | Q(reporter_id=user.pk) | added | wrote_in
 
@@ -93,12 +104,17 @@ def related_incidents(
     shares_cause = Exists(
         Cause.objects.filter(incident=OuterRef("pk"), category__in=categories).exclude(status="ruled_out")
     )
+    # EXISTS rather than a join: no DISTINCT to sort, so the newest related incidents are found by
+    # walking the (started_at, number) index until there are enough, however many incidents share
+    # the service (a join + DISTINCT took 51 ms at 100,000 incidents).
+    shares_service = Exists(
+        Incident.services.through.objects.filter(incident_id=OuterRef("pk"), service_id__in=services)
+    )
     return (
         incident_list(user=user)
-        .filter(shares_cause, services__in=services)
+        .filter(shares_cause, shares_service)
         .exclude(pk=incident.pk)
-        .distinct()
-        .order_by("-started_at")
+        .order_by("-started_at", "-number")
     )
 
 

@@ -65,7 +65,9 @@ class TimelineEvent(models.Model):
                 name="timeline_live_chronological",
             ),
             models.Index(fields=["incident", "is_key"]),
-            models.Index(fields=["author"]),
+            # "Did this user write in that incident?" (private incidents' visibility): an index-only
+            # probe, and the incidents one user wrote in without reading their entries.
+            models.Index(fields=["author", "incident"], name="timeline_author_incident"),
         ]
         constraints = [
             models.UniqueConstraint(
