@@ -40,6 +40,7 @@ IF_MATCH = OpenApiParameter(
     required=False,
     description="The `version` (or ETag) you read; a stale one is refused with 409.",
 )
+PAGING_PARAMETERS = frozenset({"page", "page_size"})
 _ETAG_VERSION = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
@@ -101,6 +102,9 @@ class IncidentViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
+        if not set(request.query_params) - PAGING_PARAMETERS and self.paginator is not None:
+            # Unfiltered: the count of visible incidents is kept rather than counted row by row.
+            self.paginator.known_count = selectors.incident_count(user=request.user)  # type: ignore[attr-defined]
         page = self.paginate_queryset(queryset)
         serializer = self.get_serializer(page, many=True)
         return self.get_paginated_response(serializer.data)

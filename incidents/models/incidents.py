@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -25,8 +26,15 @@ class Service(models.Model):
         return self.name
 
 
+# Counter names: the reference sequence, and how many incidents are public (kept by
+# incidents/signals.py on every save and delete, so counting what a user may see never scans every
+# incident: see selectors.incident_count).
+REFERENCE_COUNTER = "incident"
+PUBLIC_INCIDENTS_COUNTER = "public-incidents"
+
+
 class Counter(models.Model):
-    """A named, gapless sequence (incident references), incremented under a row lock."""
+    """A named number kept under a row lock: the gapless reference sequence, the public count."""
 
     name = models.CharField(max_length=50, unique=True)
     value = models.PositiveBigIntegerField(default=0)
@@ -115,6 +123,15 @@ class Incident(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("incident-detail", args=[self.reference])
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Incident:
+        instance = super().from_db(db, field_names, values, **kwargs)
+        # What the database holds, so a save can tell whether the incident became (or stopped
+        # being) public without reading it again (incidents/signals.py).
+        if "private" in field_names:
+            instance._saved_private = instance.private  # type: ignore[attr-defined]
+        return instance
 
     @property
     def is_active(self) -> bool:

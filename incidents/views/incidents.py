@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -20,6 +19,7 @@ from incidents.forms import (
     split_names,
 )
 from incidents.models import Incident
+from incidents.pagination import KnownCountPaginator
 from incidents.permissions import can_edit_incident, is_responder
 from incidents.views.common import (
     INVALID,
@@ -42,9 +42,11 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     """List visible incidents with the filters the API shares; htmx gets just the results."""
     filterset = IncidentFilterSet(request.GET or None, queryset=selectors.incident_list(user=request.user))
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
-    page = Paginator(queryset.order_by("-started_at", "-number"), INCIDENTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # Unfiltered, the total of visible incidents is kept rather than counted (selectors.incident_count).
+    known_count = None if set(request.GET) - {"page"} else selectors.incident_count(user=request.user)
+    page = KnownCountPaginator(
+        queryset.order_by("-started_at", "-number"), INCIDENTS_PER_PAGE, known_count=known_count
+    ).get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
         "page": page,

@@ -38,7 +38,15 @@ from incidents.choices import (
     Severity,
     Status,
 )
-from incidents.models import Cause, Counter, Incident, RemediationAction, Service, StatusUpdate
+from incidents.models import (
+    PUBLIC_INCIDENTS_COUNTER,
+    Cause,
+    Counter,
+    Incident,
+    RemediationAction,
+    Service,
+    StatusUpdate,
+)
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
 
@@ -247,6 +255,9 @@ class Command(BaseCommand):
             for index, started in enumerate(starts)
         ]
         _bulk_write(Incident, incidents)
+        # Bulk inserts send no signals: keep the public-incident count in this same transaction.
+        public = sum(1 for incident in incidents if not incident.private)
+        Counter.objects.filter(name=PUBLIC_INCIDENTS_COUNTER).update(value=F("value") + public)
         service_name = {incident.pk: main_service[incident.number].name for incident in incidents}
 
         links = Incident.services.through
