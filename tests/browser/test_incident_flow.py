@@ -22,9 +22,22 @@ def quick_add(page: Any, when: str, body: str, kind: str = "note") -> None:
     page.click("#quick-add button[type=submit]")
     # htmx swaps the timeline in place; the new entry is there when the count grows.
     expect(page.locator("#timeline-events li.event")).to_have_count(count + 1)
-    # …and the next entry must be typed into the fresh box, not the one being swapped out.
+    # …and the next entry must be typed into the fresh box, not the one being swapped out, once
+    # htmx has finished settling it (until then its hx-post is not bound yet).
     expect(page.locator("#id_when")).to_have_value("")
     expect(page.locator("#id_body")).to_have_value("")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+    # What was stored is what was typed (the time read from `when`, not a stale one).
+    stored = TimelineEvent.objects.get(body=body)
+    assert stored.kind == kind
+    if when:
+        minutes = int(when.strip("-m"))
+        expected = timezone.now() - timedelta(minutes=minutes)
+        assert abs(expected - stored.occurred_at) < timedelta(minutes=1), (when, stored.occurred_at)
+    else:
+        assert timezone.now() - stored.occurred_at < timedelta(minutes=1), stored.occurred_at
 
 
 @pytest.mark.browser
