@@ -153,39 +153,57 @@ def incident_by_key(*, pk: int | None = None, reference: str | None = None) -> I
     return _first(Incident.objects.raw(_incident_sql("reference"), [reference]))
 
 
-@cache
-def _people_sql() -> str:
+def _placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def load_incidents_people_and_services(incidents: list[Incident]) -> None:
+    """Load the commander, reporter, services (and original, for duplicates) of each incident.
+
+    Two statements for any number of incidents, as `select_related` + `prefetch_related` would,
+    without their compilation and without reading every user column through a join for each row.
+    """
+    if not incidents:
+        return
     User = get_user_model()
-    return f"SELECT * FROM {_table(User)} WHERE {_column(User, 'id')} IN (%s, %s)"
-
-
-@cache
-def _services_sql() -> str:
-    through = Incident.services.through
-    return (
-        f"SELECT s.* FROM {_table(Service)} s INNER JOIN {_table(through)} m"
-        f" ON m.{_column(through, 'service')} = s.{_column(Service, 'id')}"
-        f" WHERE m.{_column(through, 'incident')} = %s ORDER BY s.{_column(Service, 'name')}"
-    )
-
-
-def load_incident_people_and_services(incident: Incident) -> None:
-    """Load the commander, the reporter and the services of one incident: two queries, as
-    `select_related` + `prefetch_related` would, without their compilation."""
-    ids = [pk for pk in (incident.commander_id, incident.reporter_id) if pk is not None]
+    ids = sorted({pk for incident in incidents for pk in (incident.commander_id, incident.reporter_id) if pk})
+    people: dict[Any, Any] = {}
     if ids:
-        people = {
-            user.pk: user for user in get_user_model()._default_manager.raw(_people_sql(), [ids[0], ids[-1]])
-        }
+        sql = f"SELECT * FROM {_table(User)} WHERE {_column(User, 'id')} IN ({_placeholders(len(ids))})"
+        people = {user.pk: user for user in User._default_manager.raw(sql, ids)}
+    through = Incident.services.through
+    sql = (
+        f"SELECT s.*, m.{_column(through, 'incident')} AS hs_incident_id FROM {_table(Service)} s"
+        f" INNER JOIN {_table(through)} m ON m.{_column(through, 'service')} = s.{_column(Service, 'id')}"
+        f" WHERE m.{_column(through, 'incident')} IN ({_placeholders(len(incidents))})"
+        f" ORDER BY s.{_column(Service, 'name')}"
+    )
+    services: dict[Any, list[Service]] = {incident.pk: [] for incident in incidents}
+    for service in Service.objects.raw(sql, [incident.pk for incident in incidents]):
+        services[service.hs_incident_id].append(service)  # type: ignore[attr-defined]
+    # Duplicates name their original (rare: usually no query at all).
+    original_ids = sorted({incident.duplicate_of_id for incident in incidents if incident.duplicate_of_id})
+    originals: dict[Any, Incident] = {}
+    if original_ids:
+        where = f"{_column(Incident, 'id')} IN ({_placeholders(len(original_ids))})"
+        sql = f"SELECT * FROM {_table(Incident)} WHERE {where}"
+        originals = {original.pk: original for original in Incident.objects.raw(sql, original_ids)}
+    for incident in incidents:
+        if incident.duplicate_of_id is not None and incident.duplicate_of_id in originals:
+            incident.duplicate_of = originals[incident.duplicate_of_id]
         if incident.commander_id is not None:
             incident.commander = people.get(incident.commander_id)
         if incident.reporter_id is not None:
             incident.reporter = people.get(incident.reporter_id)
-    services = list(Service.objects.raw(_services_sql(), [incident.pk]))
-    prefetched = incident.services.all()
-    prefetched._result_cache = services  # type: ignore[attr-defined]
-    prefetched._prefetch_done = True  # type: ignore[attr-defined]
-    incident._prefetched_objects_cache = {  # type: ignore[attr-defined]
-        **getattr(incident, "_prefetched_objects_cache", {}),
-        "services": prefetched,
-    }  # type: ignore[attr-defined]
+        prefetched = incident.services.all()
+        prefetched._result_cache = services[incident.pk]  # type: ignore[attr-defined]
+        prefetched._prefetch_done = True  # type: ignore[attr-defined]
+        incident._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            **getattr(incident, "_prefetched_objects_cache", {}),
+            "services": prefetched,
+        }
+
+
+def load_incident_people_and_services(incident: Incident) -> None:
+    """The same for one incident."""
+    load_incidents_people_and_services([incident])

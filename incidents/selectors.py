@@ -52,15 +52,19 @@ def visible_incidents_q(user: Any) -> Q:
     return Q(private=False) | Q(commander_id=user.pk) | Q(reporter_id=user.pk) | added | wrote_in
 
 
-def incident_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Incident]:
-    """Return the incidents the user may see, newest first, with what lists show preloaded."""
+def incident_list(
+    *, user: Any, filters: dict[str, Any] | None = None, related: bool = True
+) -> QuerySet[Incident]:
+    """Return the incidents the user may see, newest first, with what lists show preloaded.
+
+    With `related=False` nothing is preloaded: the caller loads one page's people and services with
+    `lookups_sql.load_incidents_people_and_services` (cheaper than joining every user column).
+    """
     from incidents.filters import IncidentFilterSet
 
-    qs = (
-        Incident.objects.filter(visible_incidents_q(user))
-        .select_related("commander", "reporter")
-        .prefetch_related("services")
-    )
+    qs = Incident.objects.filter(visible_incidents_q(user))
+    if related:
+        qs = qs.select_related("commander", "reporter").prefetch_related("services")
     if filters:
         qs = IncidentFilterSet(filters, queryset=qs).qs
     return qs

@@ -24,6 +24,7 @@ from incidents.api.serializers import (
 )
 from incidents.exceptions import ConflictError
 from incidents.filters import IncidentFilterSet
+from incidents.lookups_sql import load_incidents_people_and_services
 from incidents.models import Incident
 
 INCIDENT_ID = OpenApiParameter(
@@ -98,7 +99,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Incident]:
-        return selectors.incident_list(user=self.request.user).select_related("duplicate_of")
+        # People, services and originals are loaded for the page only (see `list`).
+        return selectors.incident_list(user=self.request.user, related=False)
 
     def list(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
@@ -106,6 +108,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
             # Unfiltered: the count of visible incidents is kept rather than counted row by row.
             self.paginator.known_count = selectors.incident_count(user=request.user)  # type: ignore[attr-defined]
         page = self.paginate_queryset(queryset)
+        load_incidents_people_and_services(page or [])
         serializer = self.get_serializer(page, many=True)
         return self.get_paginated_response(serializer.data)
 

@@ -162,3 +162,37 @@ def test_incident_get_keeps_private_incidents_private(
     assert selectors.incident_get(user=outsider, reference=private_incident.reference) == private_incident
     for odd in ("", "INC-", "INC-x", "²", "-1", "1" * 30, "INC-1 OR 1=1"):
         assert selectors.incident_get(user=admin_user, reference=odd) is None
+
+
+def test_the_list_names_originals_only_to_those_who_may_see_them(
+    owner: Any, admin_user: Any, django_assert_max_num_queries: Any
+) -> None:
+    from rest_framework.test import APIClient
+
+    secret = IncidentFactory(title="Secret original", private=True, commander=admin_user)
+    public = IncidentFactory(title="Public original", commander=owner, services=[ServiceFactory(name="db")])
+    IncidentFactory(title="Dup of secret", duplicate_of=secret, commander=owner, reporter=admin_user)
+    IncidentFactory(title="Dup of public", duplicate_of=public, services=[ServiceFactory(name="web")])
+
+    def listed(user: Any) -> dict[str, Any]:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, name='t')[1]}")
+        return {row["title"]: row for row in client.get("/api/v1/incidents/").json()["results"]}
+
+    as_owner = listed(owner)
+    assert as_owner["Dup of secret"]["duplicate_of"] is None
+    assert as_owner["Dup of public"]["duplicate_of"] == public.reference
+    assert "Secret original" not in as_owner
+    assert as_owner["Dup of secret"]["commander"] == owner.username
+    assert as_owner["Dup of secret"]["reporter"] == admin_user.username
+    assert as_owner["Public original"]["services"] == ["db"]
+    as_admin = listed(admin_user)
+    assert as_admin["Dup of secret"]["duplicate_of"] == secret.reference
+    # Each row as the detail endpoint shows it.
+    for title, row in as_admin.items():
+        incident = Incident.objects.get(title=title)
+        detail = IncidentSerializer(
+            selectors.incident_get(user=admin_user, reference=incident.reference),
+            context={"request": _request(admin_user)},
+        ).data
+        assert {k: v for k, v in row.items() if k != "url"} == {k: v for k, v in detail.items() if k != "url"}
