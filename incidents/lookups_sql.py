@@ -15,7 +15,7 @@ Only plain, portable SQL (PostgreSQL and SQLite): EXISTS subqueries and equality
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -26,9 +26,8 @@ from incidents.choices import Role
 from incidents.models import ApiToken, Incident, Profile, Service
 from incidents.permissions import remember_roles
 
-M = TypeVar("M", bound=Model)
 ROLE_GROUPS = (Role.ADMIN, Role.RESPONDER)
-# The largest value a bigint primary key holds.
+# The largest value a bigint primary key holds: larger ids cannot exist (the API refuses them too).
 MAX_ID = 2**63 - 1
 
 

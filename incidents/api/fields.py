@@ -11,14 +11,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from incidents.lookups_sql import MAX_ID
 from incidents.services import profile_for
 
 # Times outside this range are typing mistakes, and near year 1 or 9999 a timezone offset
 # overflows datetime arithmetic.
 EARLIEST_YEAR = 1970
 LATEST_YEAR = 2999
-# The largest id a database integer column holds; larger ids cannot exist, so they are a 404/400.
-MAX_ID = 2**63 - 1
 
 
 class StrictCharField(serializers.CharField):

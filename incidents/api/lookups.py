@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework.exceptions import NotFound
 
 from incidents import selectors
-from incidents.api.fields import MAX_ID
+from incidents.lookups_sql import MAX_ID
 from incidents.models import Incident
 
 # Only ASCII digits: "²".isdigit() is true, but int("²") is not a number a client meant.

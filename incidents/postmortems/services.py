@@ -234,15 +234,22 @@ def section_update(
     return section
 
 
-@transaction.atomic
-def section_refresh(*, postmortem: Postmortem, key: str, actor: Any) -> Section:
-    """Replace a hand-edited section with a fresh build from the record (the author's choice)."""
+def _draft_section(postmortem: Postmortem, key: str, actor: Any) -> tuple[Postmortem, Section]:
+    """Check the actor may edit, lock the postmortem, require a draft and find the section by key
+    (Section.DoesNotExist when there is none). Call inside the caller's transaction."""
     require_edit(actor, postmortem.incident)
     postmortem = _lock(postmortem)
     _require_draft_editable(postmortem)
     section = postmortem.sections.filter(key=key).first()
     if section is None:
         raise Section.DoesNotExist(key)
+    return postmortem, section
+
+
+@transaction.atomic
+def section_refresh(*, postmortem: Postmortem, key: str, actor: Any) -> Section:
+    """Replace a hand-edited section with a fresh build from the record (the author's choice)."""
+    postmortem, section = _draft_section(postmortem, key, actor)
     if section.key not in GENERATED_KEYS and section.key not in SEEDED_FROM_INCIDENT:
         raise ValidationError({"key": "Only sections built from the record can be refreshed."})
     body = build_bodies(load_record(postmortem.incident), [section.key], {section.key: section.prompt})[
@@ -266,12 +273,7 @@ def section_refresh(*, postmortem: Postmortem, key: str, actor: Any) -> Section:
 @transaction.atomic
 def section_keep(*, postmortem: Postmortem, key: str, actor: Any) -> Section:
     """Keep the hand-edited text and clear the stale flag (the author has checked it)."""
-    require_edit(actor, postmortem.incident)
-    postmortem = _lock(postmortem)
-    _require_draft_editable(postmortem)
-    section = postmortem.sections.filter(key=key).first()
-    if section is None:
-        raise Section.DoesNotExist(key)
+    _, section = _draft_section(postmortem, key, actor)
     if section.stale:
         section.stale = False
         section.save(update_fields=["stale"])
