@@ -198,6 +198,21 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Hindsight <hindsight@
 # Requests larger than this are refused (the API answers 413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
+# The cache holds the API's throttle counts. Per process by default; CACHE_URL (a Redis database
+# of its own, e.g. redis://127.0.0.1:6379/1, not the broker's) shares them across workers and hosts.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "hindsight",
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hindsight"}
+    )
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "incidents.api.authentication.ApiTokenAuthentication",
@@ -216,7 +231,7 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "incidents.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "incidents.api.throttling.AnonWindowThrottle",
         # Counted per token (session requests per user), so one runaway script is contained.
         "incidents.api.throttling.TokenRateThrottle",
     ],

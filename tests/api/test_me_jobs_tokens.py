@@ -4,9 +4,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 from incidents.jobs import job_enqueue
@@ -149,38 +147,3 @@ class TestTokens:
         client.credentials(HTTP_AUTHORIZATION="Token two parts")
 
         assert client.get("/api/v1/me/").status_code == 401
-
-
-@pytest.fixture
-def tight_rates() -> Any:
-    from django.conf import settings
-
-    rest = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "3/minute"}}
-    cache.clear()
-    with override_settings(REST_FRAMEWORK=rest):
-        # DRF reads rates at class definition; point the throttles at the overridden ones.
-        from rest_framework.throttling import AnonRateThrottle
-
-        from incidents.api.throttling import TokenRateThrottle
-
-        old = (AnonRateThrottle.THROTTLE_RATES, TokenRateThrottle.THROTTLE_RATES)
-        AnonRateThrottle.THROTTLE_RATES = TokenRateThrottle.THROTTLE_RATES = rest["DEFAULT_THROTTLE_RATES"]
-        yield
-        AnonRateThrottle.THROTTLE_RATES, TokenRateThrottle.THROTTLE_RATES = old
-    cache.clear()
-
-
-class TestThrottling:
-    def test_each_token_has_its_own_budget(self, tight_rates: Any, client_as: Any, owner: Any) -> None:
-        script, other_script = client_as(owner), client_as(owner)
-
-        codes = [script.get("/api/v1/me/").status_code for _ in range(4)]
-
-        assert codes == [200, 200, 200, 429]
-        assert other_script.get("/api/v1/me/").status_code == 200
-
-    def test_anonymous_callers_are_throttled(self, tight_rates: Any) -> None:
-        # The schema is the one API resource open to anonymous callers.
-        codes = [APIClient().get("/api/v1/schema/").status_code for _ in range(3)]
-
-        assert codes == [200, 200, 429]

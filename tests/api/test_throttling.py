@@ -1,0 +1,139 @@
+"""API throttling: a budget per token (per user for sessions) and per address for anonymous callers,
+counted in fixed windows with one cache increment per request."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from incidents.api.throttling import AnonWindowThrottle, TokenRateThrottle, WindowCountThrottle
+
+pytestmark = pytest.mark.django_db
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The throttles' clock, 10 s into a minute."""
+    clock = Clock(1_800_000_010.0)
+    monkeypatch.setattr(WindowCountThrottle, "timer", clock)
+    return clock
+
+
+@pytest.fixture
+def tight_rates(clock: Clock) -> Iterator[None]:
+    rest = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "3/minute"}}
+    cache.clear()
+    with override_settings(REST_FRAMEWORK=rest):
+        # DRF reads rates at class definition; point the throttles at the overridden ones.
+        old = (AnonWindowThrottle.THROTTLE_RATES, TokenRateThrottle.THROTTLE_RATES)
+        AnonWindowThrottle.THROTTLE_RATES = TokenRateThrottle.THROTTLE_RATES = rest["DEFAULT_THROTTLE_RATES"]
+        yield
+        AnonWindowThrottle.THROTTLE_RATES, TokenRateThrottle.THROTTLE_RATES = old
+    cache.clear()
+
+
+class TestThrottling:
+    def test_each_token_has_its_own_budget(self, tight_rates: Any, client_as: Any, owner: Any) -> None:
+        script, other_script = client_as(owner), client_as(owner)
+
+        codes = [script.get("/api/v1/me/").status_code for _ in range(4)]
+
+        assert codes == [200, 200, 200, 429]
+        assert other_script.get("/api/v1/me/").status_code == 200
+
+    def test_a_browser_session_counts_per_user(self, tight_rates: Any, owner: Any, viewer: Any) -> None:
+        olivia, vera = APIClient(), APIClient()
+        olivia.force_login(owner)
+        vera.force_login(viewer)
+
+        codes = [olivia.get("/api/v1/me/").status_code for _ in range(4)]
+
+        assert codes == [200, 200, 200, 429]
+        assert vera.get("/api/v1/me/").status_code == 200
+
+    def test_anonymous_callers_are_throttled(self, tight_rates: Any) -> None:
+        # The schema is the one API resource open to anonymous callers.
+        codes = [APIClient().get("/api/v1/schema/").status_code for _ in range(3)]
+
+        assert codes == [200, 200, 429]
+
+    def test_a_refusal_says_when_to_retry_and_the_next_window_has_a_fresh_budget(
+        self, tight_rates: Any, clock: Clock, client_as: Any, owner: Any
+    ) -> None:
+        client = client_as(owner)
+        for _ in range(3):
+            client.get("/api/v1/me/")
+
+        refused = client.get("/api/v1/me/")
+
+        assert refused.status_code == 429
+        assert refused["Retry-After"] == "50"  # the minute's window ends 50 s later
+        assert "detail" in refused.json()
+        clock.now += 49
+        assert client.get("/api/v1/me/").status_code == 429
+        clock.now += 1
+        assert [client.get("/api/v1/me/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+    def test_refused_requests_change_nothing(self, tight_rates: Any, client_as: Any, owner: Any) -> None:
+        client = client_as(owner)
+        for _ in range(3):
+            client.get("/api/v1/me/")
+
+        response = client.patch("/api/v1/me/", {"timezone": "Europe/Paris"}, format="json")
+
+        assert response.status_code == 429
+        owner.profile.refresh_from_db()
+        assert owner.profile.timezone == "UTC"
+
+    def test_the_count_is_one_cache_entry_per_caller_and_window(
+        self, tight_rates: Any, clock: Clock, client_as: Any, owner: Any
+    ) -> None:
+        # DRF's stock throttle keeps a list of every request time; this keeps one integer, so a
+        # request costs the same whether the caller has made 3 requests this hour or 100,000.
+        client = client_as(owner)
+        for _ in range(5):
+            client.get("/api/v1/me/")
+
+        token_id = owner.api_tokens.get().pk
+        window = int(clock.now // 60)
+        assert cache.get(f"throttle_user_token-{token_id}:{window}") == 5
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL), as in CI")
+def test_workers_sharing_a_redis_cache_share_one_budget(tight_rates: Any, client_as: Any, owner: Any) -> None:
+    """With CACHE_URL every worker counts in the same Redis key: the budget is per caller, not per
+    process. Two cache connections stand for two workers."""
+    redis_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": f"hindsight-test-{uuid.uuid4().hex}",  # never clears anything shared
+    }
+    client = client_as(owner)
+    with override_settings(CACHES={"default": redis_cache}):
+        from django.core.cache import caches
+
+        first = [client.get("/api/v1/me/").status_code for _ in range(2)]
+        caches["default"].close()  # the "second worker" connects afresh
+        second = [client.get("/api/v1/me/").status_code for _ in range(2)]
+        token_id = owner.api_tokens.get().pk
+        window = int(WindowCountThrottle.timer() // 60)
+        count = caches["default"].get(f"throttle_user_token-{token_id}:{window}")
+
+    assert first + second == [200, 200, 200, 429]
+    assert count == 4
