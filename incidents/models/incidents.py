@@ -110,6 +110,12 @@ class Incident(models.Model):
             models.Index(fields=["status", "severity"]),
             models.Index(fields=["-started_at", "-number"]),
             models.Index(fields=["private"]),
+            # Counting the private incidents a user may see reads this index alone (selectors).
+            models.Index(
+                fields=["commander", "reporter", "id"],
+                condition=Q(private=True),
+                name="incident_private_people",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -114,3 +114,30 @@ def test_the_api_and_the_list_page_show_the_visible_total(
         assert page.context["page"].paginator.count == expected
     assert client_as(owner).get("/api/v1/incidents/").json()["count"] == 5
     assert client_as(outsider).get("/api/v1/incidents/").json()["count"] == 4
+
+
+def test_each_way_into_a_private_incident_counts_once(
+    owner: Any, participant: Any, outsider: Any, viewer: Any, admin_user: Any
+) -> None:
+    """The count's own form of the rule (plain subqueries) against `visible_incidents_q`, one
+    private incident per way in, and one that is reached four ways at once."""
+    from django.utils import timezone
+
+    IncidentFactory(title="Commands it", private=True, commander=outsider)
+    IncidentFactory(title="Reported it", private=True, reporter=outsider, commander=owner)
+    added = IncidentFactory(title="Was added", private=True, commander=owner)
+    added.participants.add(outsider)
+    wrote = IncidentFactory(title="Wrote in it", private=True, commander=owner)
+    TimelineEventFactory(incident=wrote, author=outsider)
+    deleted = IncidentFactory(title="Wrote, then deleted it", private=True, commander=owner)
+    TimelineEventFactory(incident=deleted, author=outsider, deleted_at=timezone.now())
+    everything = IncidentFactory(title="All four", private=True, commander=outsider, reporter=outsider)
+    everything.participants.add(outsider)
+    TimelineEventFactory(incident=everything, author=outsider)
+    TimelineEventFactory(incident=everything, author=outsider)
+    IncidentFactory(title="Not involved", private=True, commander=owner)
+    IncidentFactory(title="Public", commander=owner)
+
+    assert selectors.incident_count(user=outsider) == 1 + 6 == selectors.incident_list(user=outsider).count()
+    assert selectors.incident_count(user=viewer) == 1 == selectors.incident_list(user=viewer).count()
+    assert selectors.incident_count(user=admin_user) == 8 == selectors.incident_list(user=admin_user).count()
