@@ -196,3 +196,6 @@ def test_the_list_names_originals_only_to_those_who_may_see_them(
             context={"request": _request(admin_user)},
         ).data
         assert {k: v for k, v in row.items() if k != "url"} == {k: v for k, v in detail.items() if k != "url"}
+        # Every row's own absolute URL (the list reverses it once for all rows).
+        assert row["url"] == f"http://testserver/api/v1/incidents/{incident.reference}/"
+        assert APIClient().get(row["url"]).status_code == 401  # a real route (and not open)
