@@ -19,7 +19,9 @@ def _session_sql() -> str:
     table = quote(Session._meta.db_table)
     key = quote(str(Session._meta.get_field("session_key").column))
     expires = quote(str(Session._meta.get_field("expire_date").column))
-    return f"SELECT * FROM {table} WHERE {key} = %s AND {expires} > %s"
+    # Columns by name, not `*`: see incidents.lookups_sql._all_columns (prepared statements).
+    columns = ", ".join(quote(str(field.column)) for field in Session._meta.concrete_fields)
+    return f"SELECT {columns} FROM {table} WHERE {key} = %s AND {expires} > %s"
 
 
 class SessionStore(DatabaseSessionStore):

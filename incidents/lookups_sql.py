@@ -45,6 +45,14 @@ def _column(model: type[Model], field: str) -> str:
     return _q(column)
 
 
+def _all_columns(model: type[Model], alias: str = "") -> str:
+    """Every concrete column by name, never `*`: a prepared statement's result may not change shape,
+    so a column added by a migration while workers run must not change what these statements
+    return (PostgreSQL would refuse them with "cached plan must not change result type")."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f"{prefix}{_q(str(field.column))}" for field in model._meta.concrete_fields)
+
+
 def _user_select() -> str:
     """`SELECT` the user, whether they are in the admin and responder groups, and their timezone."""
     User = get_user_model()
@@ -55,7 +63,7 @@ def _user_select() -> str:
         f" WHERE m.{_column(through, 'user')} = u.{_column(User, 'id')} AND g.{_column(Group, 'name')} = %s)"
     )
     return (
-        f"SELECT u.*, {member} AS hs_admin_group, {member} AS hs_responder_group,"
+        f"SELECT {_all_columns(User, 'u')}, {member} AS hs_admin_group, {member} AS hs_responder_group,"
         f" p.{_column(Profile, 'timezone')} AS hs_timezone"
     )
 
@@ -142,7 +150,7 @@ def usable_api_token(key_hash: str) -> ApiToken | None:
 
 @cache
 def _incident_sql(field: str) -> str:
-    return f"SELECT * FROM {_table(Incident)} WHERE {_column(Incident, field)} = %s"
+    return f"SELECT {_all_columns(Incident)} FROM {_table(Incident)} WHERE {_column(Incident, field)} = %s"
 
 
 def incident_by_key(*, pk: int | None = None, reference: str | None = None) -> Incident | None:
@@ -168,11 +176,15 @@ def load_incidents_people_and_services(incidents: list[Incident]) -> None:
     ids = sorted({pk for incident in incidents for pk in (incident.commander_id, incident.reporter_id) if pk})
     people: dict[Any, Any] = {}
     if ids:
-        sql = f"SELECT * FROM {_table(User)} WHERE {_column(User, 'id')} IN ({_placeholders(len(ids))})"
+        sql = (
+            f"SELECT {_all_columns(User)} FROM {_table(User)}"
+            f" WHERE {_column(User, 'id')} IN ({_placeholders(len(ids))})"
+        )
         people = {user.pk: user for user in User._default_manager.raw(sql, ids)}
     through = Incident.services.through
     sql = (
-        f"SELECT s.*, m.{_column(through, 'incident')} AS hs_incident_id FROM {_table(Service)} s"
+        f"SELECT {_all_columns(Service, 's')}, m.{_column(through, 'incident')} AS hs_incident_id"
+        f" FROM {_table(Service)} s"
         f" INNER JOIN {_table(through)} m ON m.{_column(through, 'service')} = s.{_column(Service, 'id')}"
         f" WHERE m.{_column(through, 'incident')} IN ({_placeholders(len(incidents))})"
         f" ORDER BY s.{_column(Service, 'name')}"
@@ -185,7 +197,7 @@ def load_incidents_people_and_services(incidents: list[Incident]) -> None:
     originals: dict[Any, Incident] = {}
     if original_ids:
         where = f"{_column(Incident, 'id')} IN ({_placeholders(len(original_ids))})"
-        sql = f"SELECT * FROM {_table(Incident)} WHERE {where}"
+        sql = f"SELECT {_all_columns(Incident)} FROM {_table(Incident)} WHERE {where}"
         originals = {original.pk: original for original in Incident.objects.raw(sql, original_ids)}
     for incident in incidents:
         if incident.duplicate_of_id is not None and incident.duplicate_of_id in originals:

@@ -119,6 +119,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # incidents took 334 ms, 257 of them compiling, against 48 ms without (bench/bench_http.py).
     # Short OLTP queries never win it back.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Server-side parameters, and statements prepared once a connection has run them 5 times:
+    # PostgreSQL then skips parsing and planning, which was most of its time for the small
+    # statements every request makes. DB_PREPARED_STATEMENTS=false turns both off (a pooler in
+    # transaction mode that does not track prepared statements, such as PgBouncer before 1.21).
+    if env_bool("DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,5 +1,6 @@
-"""The PostgreSQL health check (config/postgresql): a kept connection is checked before each request
-without a query, and one whose server has gone away is replaced."""
+"""PostgreSQL connections (config/postgresql, settings): a kept connection is checked before each
+request without a query, one whose server has gone away is replaced, and hot statements are
+prepared once per connection."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+from incidents.lookups_sql import incident_by_key
+from tests.factories import IncidentFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -90,3 +94,40 @@ def last_statement_started(pid: int) -> int:
         ).fetchone()
     assert row is not None
     return int(row[0] * 1_000_000)
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_statement_run_repeatedly_is_prepared_once() -> None:
+
+    incident = IncidentFactory()
+    connection.close()  # a fresh connection has prepared nothing
+    for _ in range(6):
+        assert incident_by_key(reference=incident.reference) == incident
+
+    lookups = [sql for sql in prepared_statements() if "incidents_incident" in sql and "$1" in sql]
+    assert len(lookups) == 1
+
+
+def test_a_column_added_while_statements_are_prepared_breaks_nothing() -> None:
+    """A migration run while workers serve: the prepared lookups name their columns, so a new
+    column does not change their result (with `SELECT *` PostgreSQL refuses the cached plan)."""
+
+    incident = IncidentFactory()
+    for _ in range(6):
+        incident_by_key(reference=incident.reference)
+    params: dict[str, Any] = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as migrator:
+        migrator.execute("ALTER TABLE incidents_incident ADD COLUMN hs_test_extra integer")
+    try:
+        assert incident_by_key(reference=incident.reference) == incident
+    finally:
+        with psycopg.connect(**params, autocommit=True) as migrator:
+            migrator.execute("ALTER TABLE incidents_incident DROP COLUMN hs_test_extra")
+    assert incident_by_key(reference=incident.reference) == incident
