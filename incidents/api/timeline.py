@@ -72,6 +72,8 @@ class TimelineEventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(NULLABLE_USERNAME)
     def get_author(self, event: TimelineEvent) -> str | None:
+        if hasattr(event, "author_username"):  # listed through timeline_selectors.timeline_listing
+            return event.author_username  # type: ignore[no-any-return]
         return event.author.get_username() if event.author else None
 
 
@@ -113,7 +115,7 @@ class IncidentTimelineViewSet(IncidentChildViewSet):
 
     def list(self, request: Request, incident_id: str) -> Response:
         incident = self.incident()
-        page = self.paginate_queryset(timeline_selectors.timeline_for_incident(incident=incident))
+        page = self.paginate_queryset(timeline_selectors.timeline_listing(incident=incident))
         for event in page or []:
             event.incident = incident  # each entry names its incident: no join to read it again
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

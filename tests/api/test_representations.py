@@ -25,6 +25,7 @@ from incidents.permissions import is_admin, is_responder, role_of
 from incidents.services import api_token_create
 from tests.factories import IncidentFactory, ServiceFactory, UserFactory
 from timeline.models import TimelineEvent
+from timeline.selectors import timeline_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,13 @@ def test_timeline_representation_matches_declared_fields(incident: Incident, own
         fast = serializer.to_representation(event)
         assert fast == _declared(serializer, event)
         assert list(fast) == TimelineEventSerializer.Meta.fields
+    # Listed, authors come as names beside each entry: the same output.
+    listed = list(timeline_listing(incident=incident))
+    assert [TimelineEventSerializer(event).to_representation(event) for event in listed] == [
+        _declared(TimelineEventSerializer(event), event)
+        for event in TimelineEvent.objects.filter(incident=incident)
+    ]
+    assert [event.author_username for event in listed] == [owner.username, None]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("role", ["viewer", "responder", "admin", None])
