@@ -6,16 +6,18 @@ decide what they may do) and then, usually, one incident. Through the ORM each o
 costs about 0.5 ms of query compilation for a 0.07 ms round trip to PostgreSQL, and an API request
 made three of them before doing any work (bench/bench_http.py measured it). Here each is one
 statement built once per process from the models' metadata (table and column names are never
-typed by hand) and run through `Manager.raw()`, which still builds real model instances with the
-database's value converters applied.
+typed by hand), run on a plain cursor, and turned into real model instances with `Model.from_db`
+and the database's value converters, as a queryset does (`Manager.raw()` did the same at twice
+the cost: it inspects the result's columns on every query).
 
 Only plain, portable SQL (PostgreSQL and SQLite): EXISTS subqueries and equality on indexed keys.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -25,6 +27,8 @@ from django.db.models import Field, Model
 from incidents.choices import Role
 from incidents.models import ApiToken, Incident, Profile, Service
 from incidents.permissions import remember_roles
+
+M = TypeVar("M", bound=Model)
 
 ROLE_GROUPS = (Role.ADMIN, Role.RESPONDER)
 # The largest value a bigint primary key holds: larger ids cannot exist (the API refuses them too).
@@ -82,13 +86,52 @@ def _user_sql() -> str:
     return f"{_user_select()} FROM {_table(User)} u{_user_joins()} AND u.{_column(User, 'id')} = %s"
 
 
-def _first(rows: Any) -> Any:
-    return next(iter(rows), None)
+@cache
+def _converters(model: type[Model]) -> tuple[tuple[str, ...], tuple[tuple[int, Any, Any], ...]]:
+    """The model's column attnames in `_all_columns` order, and the converters the ORM applies to
+    values read from them (per column index; none for most columns on PostgreSQL)."""
+    fields = model._meta.concrete_fields
+    steps = []
+    for index, field in enumerate(fields):
+        column = field.get_col(model._meta.db_table)
+        for converter in [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]:
+            steps.append((index, converter, column))
+    return tuple(field.attname for field in fields), tuple(steps)
 
 
-def _with_roles(user: Any) -> Any:
-    if user is not None:
-        remember_roles(user, admin=bool(user.hs_admin_group), responder=bool(user.hs_responder_group))
+def _instance(model: type[M], values: Sequence[Any]) -> M:
+    """Build a model instance from its `_all_columns` values as a queryset would (converters,
+    `from_db`), without RawQuerySet's per-query column inspection: half the cost of a lookup."""
+    attnames, steps = _converters(model)
+    if steps:
+        values = list(values)
+        for index, converter, column in steps:
+            values[index] = converter(values[index], column, connection)
+    return model.from_db(connection.alias, attnames, values)
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _first_row(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return tuple(row) if row is not None else None
+
+
+def _user_from_row(row: tuple[Any, ...]) -> Any:
+    """The user in a `_user_select()` row, with roles remembered and `hs_timezone` set; the
+    columns after the user's and its three extras are returned unread for the caller."""
+    User = get_user_model()
+    width = len(User._meta.concrete_fields)
+    user = _instance(User, row[:width])
+    admin, responder, timezone_name = row[width : width + 3]
+    user.hs_timezone = timezone_name  # type: ignore[attr-defined]  # read by UserTimezoneMiddleware
+    remember_roles(user, admin=bool(admin), responder=bool(responder))
     return user
 
 
@@ -103,7 +146,8 @@ def active_user_with_roles(pk: Any) -> Any:
         return None
     if not 0 < pk <= MAX_ID:
         return None
-    return _with_roles(_first(get_user_model()._default_manager.raw(_user_sql(), [*ROLE_GROUPS, pk])))
+    row = _first_row(_user_sql(), [*ROLE_GROUPS, pk])
+    return _user_from_row(row) if row is not None else None
 
 
 def _token_fields() -> list[Field[Any, Any]]:
@@ -124,26 +168,16 @@ def _token_sql() -> str:
     )
 
 
-def _from_database(model: type[Model], field: Field[Any, Any], value: Any) -> Any:
-    """Convert a value read outside the model's own columns as the ORM would (e.g. SQLite's naive
-    datetimes made aware), with the same converters its compiler applies."""
-    column = field.get_col(model._meta.db_table)
-    for converter in [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]:
-        value = converter(value, column, connection)
-    return value
-
-
 def usable_api_token(key_hash: str) -> ApiToken | None:
     """Return the unrevoked token with this hash with its active user (roles known), or None.
 
     One statement reads both: the user as a model, the token's columns alongside.
     """
-    user = _with_roles(_first(get_user_model()._default_manager.raw(_token_sql(), [*ROLE_GROUPS, key_hash])))
-    if user is None:
+    row = _first_row(_token_sql(), [*ROLE_GROUPS, key_hash])
+    if row is None:
         return None
-    fields = _token_fields()
-    values = [_from_database(ApiToken, field, getattr(user, "hs_token_" + field.attname)) for field in fields]
-    token = ApiToken.from_db(connection.alias, [field.attname for field in fields], values)
+    user = _user_from_row(row)
+    token = _instance(ApiToken, row[len(get_user_model()._meta.concrete_fields) + 3 :])
     token.user = user
     return token
 
@@ -155,9 +189,12 @@ def _incident_sql(field: str) -> str:
 
 def incident_by_key(*, pk: int | None = None, reference: str | None = None) -> Incident | None:
     """Return the incident with this id or reference (no visibility check: callers make it)."""
-    if pk is not None:
-        return _first(Incident.objects.raw(_incident_sql("id"), [pk]))
-    return _first(Incident.objects.raw(_incident_sql("reference"), [reference]))
+    row = (
+        _first_row(_incident_sql("id"), [pk])
+        if pk is not None
+        else _first_row(_incident_sql("reference"), [reference])
+    )
+    return _instance(Incident, row) if row is not None else None
 
 
 def _placeholders(count: int) -> str:
@@ -180,7 +217,7 @@ def load_incidents_people_and_services(incidents: list[Incident]) -> None:
             f"SELECT {_all_columns(User)} FROM {_table(User)}"
             f" WHERE {_column(User, 'id')} IN ({_placeholders(len(ids))})"
         )
-        people = {user.pk: user for user in User._default_manager.raw(sql, ids)}
+        people = {user.pk: user for user in (_instance(User, row) for row in _fetch(sql, ids))}
     through = Incident.services.through
     sql = (
         f"SELECT {_all_columns(Service, 's')}, m.{_column(through, 'incident')} AS hs_incident_id"
@@ -190,15 +227,18 @@ def load_incidents_people_and_services(incidents: list[Incident]) -> None:
         f" ORDER BY s.{_column(Service, 'name')}"
     )
     services: dict[Any, list[Service]] = {incident.pk: [] for incident in incidents}
-    for service in Service.objects.raw(sql, [incident.pk for incident in incidents]):
-        services[service.hs_incident_id].append(service)  # type: ignore[attr-defined]
+    for row in _fetch(sql, [incident.pk for incident in incidents]):
+        services[row[-1]].append(_instance(Service, row[:-1]))
     # Duplicates name their original (rare: usually no query at all).
     original_ids = sorted({incident.duplicate_of_id for incident in incidents if incident.duplicate_of_id})
     originals: dict[Any, Incident] = {}
     if original_ids:
         where = f"{_column(Incident, 'id')} IN ({_placeholders(len(original_ids))})"
         sql = f"SELECT {_all_columns(Incident)} FROM {_table(Incident)} WHERE {where}"
-        originals = {original.pk: original for original in Incident.objects.raw(sql, original_ids)}
+        originals = {
+            original.pk: original
+            for original in (_instance(Incident, row) for row in _fetch(sql, original_ids))
+        }
     for incident in incidents:
         if incident.duplicate_of_id is not None and incident.duplicate_of_id in originals:
             incident.duplicate_of = originals[incident.duplicate_of_id]
