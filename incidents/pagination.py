@@ -5,18 +5,49 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 
 
 class KnownCountPaginator(Paginator):
-    """A Paginator told the total by its caller (counted a cheaper way) instead of COUNT(*)."""
+    """A Paginator that counts without COUNT(*) when it can.
 
-    def __init__(self, *args: Any, known_count: int | None = None, **kwargs: Any) -> None:
+    The caller may know the total (counted a cheaper way). Otherwise a page is read with one row
+    more than it shows: when that row is not there, the page is the last, and the total is the rows
+    before it plus the ones read. Most timelines and filtered lists fit on one page, so they are
+    listed in one query instead of two; a longer one is counted as before, from `count_rows` when
+    the caller has a cheaper queryset of the same rows.
+    """
+
+    def __init__(
+        self, *args: Any, known_count: int | None = None, count_rows: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.known_count = known_count
+        self.count_rows = count_rows  # the same rows, cheaper to count (no joins for display)
 
     @cached_property
     def count(self) -> int:
         if self.known_count is not None:
             return self.known_count
+        if self.count_rows is not None:
+            return int(self.count_rows.count())
         return int(super().count)
+
+    def page(self, number: Any) -> Page:
+        if self.known_count is not None or "count" in self.__dict__:
+            return super().page(number)
+        try:
+            wanted = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)  # refuses it, as Paginator does
+        if wanted < 1:
+            return super().page(number)
+        bottom = (wanted - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + self.orphans + 1])
+        if len(rows) <= self.per_page + self.orphans and (rows or wanted == 1):
+            self.__dict__["count"] = bottom + len(rows)  # the last page: the total is known
+            return Page(rows, wanted, self)
+        if not rows:
+            return super().page(number)  # past the end: counted, then refused as Paginator does
+        self.validate_number(wanted)  # more pages follow: count them (the response shows it)
+        return Page(rows[: self.per_page], wanted, self)

@@ -115,6 +115,9 @@ class IncidentTimelineViewSet(IncidentChildViewSet):
 
     def list(self, request: Request, incident_id: str) -> Response:
         incident = self.incident()
+        if self.paginator is not None:
+            # Counted without the authors' join the listing needs.
+            self.paginator.count_rows = timeline_selectors.timeline_for_incident(incident=incident)  # type: ignore[attr-defined]
         page = self.paginate_queryset(timeline_selectors.timeline_listing(incident=incident))
         for event in page or []:
             event.incident = incident  # each entry names its incident: no join to read it again
