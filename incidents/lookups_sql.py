@@ -27,6 +27,7 @@ from django.db.models import Field, Model
 from incidents.choices import Role
 from incidents.models import ApiToken, Incident, Profile, Service
 from incidents.permissions import remember_roles
+from timeline.models import TimelineEvent
 
 M = TypeVar("M", bound=Model)
 
@@ -258,3 +259,56 @@ def load_incidents_people_and_services(incidents: list[Incident]) -> None:
 def load_incident_people_and_services(incident: Incident) -> None:
     """The same for one incident."""
     load_incidents_people_and_services([incident])
+
+
+@cache
+def _timeline_page_sql() -> str:
+    User = get_user_model()
+    table = _table(TimelineEvent)
+    incident, deleted = _column(TimelineEvent, "incident"), _column(TimelineEvent, "deleted_at")
+    order = ", ".join(f"e.{_column(TimelineEvent, name)}" for name in ("occurred_at", "recorded_at", "id"))
+    author = f"u.{_column(User, 'id')} = e.{_column(TimelineEvent, 'author')}"
+    return (
+        f"SELECT {_all_columns(TimelineEvent, 'e')}, u.{_column(User, User.USERNAME_FIELD)},"
+        f" (SELECT COUNT(*) FROM {table} WHERE {incident} = %s AND {deleted} IS NULL)"
+        f" FROM {table} e LEFT JOIN {_table(User)} u ON {author}"
+        f" WHERE e.{incident} = %s AND e.{deleted} IS NULL ORDER BY {order} LIMIT %s OFFSET %s"
+    )
+
+
+class LiveTimeline:
+    """An incident's live entries in timeline order (`timeline_for_incident`), sliced for a page:
+    each slice is one statement that also counts the entries (a subquery run once, from the
+    index of live entries) and brings each author's username as `author_username` instead of a
+    whole user. Through the ORM a page took three statements' compilation and twenty users.
+
+    Paginators use it like a queryset: `count()` and slicing.
+    """
+
+    def __init__(self, incident: Incident) -> None:
+        self.incident = incident
+        self.total: int | None = None
+
+    def count(self) -> int:
+        if self.total is None:
+            self.total = TimelineEvent.objects.filter(incident=self.incident).count()
+        return self.total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[TimelineEvent]:
+        start = window.start or 0
+        stop = window.stop if window.stop is not None else start + 1000
+        if stop <= start:
+            return []
+        pk = self.incident.pk
+        width = len(TimelineEvent._meta.concrete_fields)
+        events = []
+        for row in _fetch(_timeline_page_sql(), [pk, pk, stop - start, start]):
+            event = _instance(TimelineEvent, row[:width])
+            event.author_username = row[width]  # type: ignore[attr-defined]
+            event.incident = self.incident
+            self.total = int(row[width + 1])
+            events.append(event)
+        return events

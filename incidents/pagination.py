@@ -14,23 +14,17 @@ class KnownCountPaginator(Paginator):
     The caller may know the total (counted a cheaper way). Otherwise a page is read with one row
     more than it shows: when that row is not there, the page is the last, and the total is the rows
     before it plus the ones read. Most timelines and filtered lists fit on one page, so they are
-    listed in one query instead of two; a longer one is counted as before, from `count_rows` when
-    the caller has a cheaper queryset of the same rows.
+    listed in one query instead of two; a longer one is counted as before.
     """
 
-    def __init__(
-        self, *args: Any, known_count: int | None = None, count_rows: Any = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, known_count: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.known_count = known_count
-        self.count_rows = count_rows  # the same rows, cheaper to count (no joins for display)
 
     @cached_property
     def count(self) -> int:
         if self.known_count is not None:
             return self.known_count
-        if self.count_rows is not None:
-            return int(self.count_rows.count())
         return int(super().count)
 
     def page(self, number: Any) -> Page:

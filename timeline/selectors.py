@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from timeline.models import TimelineEvent, TimelineEventQuerySet
 
@@ -17,17 +16,6 @@ def timeline_for_incident(*, incident: Any, kinds: list[str] | None = None) -> T
     )
     if kinds:
         qs = qs.filter(kind__in=kinds)
-    return qs
-
-
-def timeline_listing(*, incident: Any) -> TimelineEventQuerySet:
-    """`timeline_for_incident` for listing: each author's username comes as `author_username`
-    instead of a whole user per entry (building those was a third of an API timeline page)."""
-    qs: TimelineEventQuerySet = (
-        TimelineEvent.objects.filter(incident=incident)
-        .annotate(author_username=F(f"author__{get_user_model().USERNAME_FIELD}"))
-        .chronological()
-    )
     return qs
 
 

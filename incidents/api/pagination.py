@@ -13,17 +13,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
     """`{count, next, previous, results}`; `?page=` and `?page_size=` (at most 100).
 
     A view that knows the total (`known_count`, see IncidentViewSet.list) spares the COUNT query;
-    one with a cheaper queryset of the same rows to count sets `count_rows`. Otherwise a page that
-    is the last is counted without COUNT (see KnownCountPaginator).
+    otherwise a page that is the last is counted without it (see KnownCountPaginator).
     """
 
     page_size_query_param = "page_size"
     max_page_size = 100
     known_count: int | None = None
-    count_rows: Any = None
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
-        self.django_paginator_class = partial(
-            KnownCountPaginator, known_count=self.known_count, count_rows=self.count_rows
-        )  # type: ignore[assignment]
+        self.django_paginator_class = partial(KnownCountPaginator, known_count=self.known_count)  # type: ignore[assignment]
         return super().paginate_queryset(queryset, request, view)

@@ -22,6 +22,7 @@ from incidents.api.fields import ApiDateTimeField, StrictBooleanField, StrictCha
 from incidents.api.lookups import id_or_404
 from incidents.api.serializers import NULLABLE_USERNAME
 from incidents.api.views import NESTED_INCIDENT_ID, OBJECT_ID, IncidentChildViewSet
+from incidents.lookups_sql import LiveTimeline
 from incidents.permissions import can_edit_incident, is_admin
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
@@ -72,7 +73,7 @@ class TimelineEventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(NULLABLE_USERNAME)
     def get_author(self, event: TimelineEvent) -> str | None:
-        if hasattr(event, "author_username"):  # listed through timeline_selectors.timeline_listing
+        if hasattr(event, "author_username"):  # listed through lookups_sql.LiveTimeline
             return event.author_username  # type: ignore[no-any-return]
         return event.author.get_username() if event.author else None
 
@@ -115,12 +116,7 @@ class IncidentTimelineViewSet(IncidentChildViewSet):
 
     def list(self, request: Request, incident_id: str) -> Response:
         incident = self.incident()
-        if self.paginator is not None:
-            # Counted without the authors' join the listing needs.
-            self.paginator.count_rows = timeline_selectors.timeline_for_incident(incident=incident)  # type: ignore[attr-defined]
-        page = self.paginate_queryset(timeline_selectors.timeline_listing(incident=incident))
-        for event in page or []:
-            event.incident = incident  # each entry names its incident: no join to read it again
+        page = self.paginate_queryset(LiveTimeline(incident))  # type: ignore[arg-type]
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request: Request, incident_id: str) -> Response:

@@ -19,13 +19,12 @@ from rest_framework.test import APIRequestFactory
 from incidents import selectors
 from incidents.api.serializers import IncidentSerializer
 from incidents.api.timeline import TimelineEventSerializer
-from incidents.lookups_sql import active_user_with_roles, incident_by_key, usable_api_token
+from incidents.lookups_sql import LiveTimeline, active_user_with_roles, incident_by_key, usable_api_token
 from incidents.models import ApiToken, Incident
 from incidents.permissions import is_admin, is_responder, role_of
 from incidents.services import api_token_create
 from tests.factories import IncidentFactory, ServiceFactory, UserFactory
 from timeline.models import TimelineEvent
-from timeline.selectors import timeline_listing
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +93,7 @@ def test_timeline_representation_matches_declared_fields(incident: Incident, own
         assert fast == _declared(serializer, event)
         assert list(fast) == TimelineEventSerializer.Meta.fields
     # Listed, authors come as names beside each entry: the same output.
-    listed = list(timeline_listing(incident=incident))
+    listed = LiveTimeline(incident)[0:20]
     assert [TimelineEventSerializer(event).to_representation(event) for event in listed] == [
         _declared(TimelineEventSerializer(event), event)
         for event in TimelineEvent.objects.filter(incident=incident)
