@@ -6,6 +6,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from timeline.choices import EventKind, EventSource
+from timeline.history import HistoryManagerMadeOnce
 
 
 class TimelineEventQuerySet(models.QuerySet["TimelineEvent"]):
@@ -47,7 +48,7 @@ class TimelineEvent(models.Model):
     )
 
     # Every edit keeps the previous text here.
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_manager=HistoryManagerMadeOnce)
 
     objects = VisibleEventManager.from_queryset(TimelineEventQuerySet)()
     all_objects = TimelineEventQuerySet.as_manager()

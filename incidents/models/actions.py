@@ -6,6 +6,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from incidents.choices import OPEN_ACTION_STATUSES, ActionKind, ActionPriority, ActionStatus
+from timeline.history import HistoryManagerMadeOnce
 
 
 class RemediationActionQuerySet(models.QuerySet["RemediationAction"]):
@@ -42,7 +43,7 @@ class RemediationAction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[causes])
+    history = HistoricalRecords(history_manager=HistoryManagerMadeOnce, m2m_fields=[causes])
 
     objects = RemediationActionQuerySet.as_manager()
 

@@ -3,6 +3,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from incidents.choices import CauseCategory, CauseRole, CauseStatus
+from timeline.history import HistoryManagerMadeOnce
 
 
 class Cause(models.Model):
@@ -22,7 +23,7 @@ class Cause(models.Model):
     # When the status last changed (suspected → confirmed, …); the history keeps every step.
     status_changed_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(m2m_fields=[evidence])
+    history = HistoricalRecords(history_manager=HistoryManagerMadeOnce, m2m_fields=[evidence])
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from incidents.choices import ACTIVE_STATUSES, Severity, Status
+from timeline.history import HistoryManagerMadeOnce
 
 
 class Service(models.Model):
@@ -17,7 +18,7 @@ class Service(models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_manager=HistoryManagerMadeOnce)
 
     class Meta:
         ordering = ["name"]
@@ -100,7 +101,11 @@ class Incident(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[services], excluded_fields=["version", "updated_at"])
+    history = HistoricalRecords(
+        history_manager=HistoryManagerMadeOnce,
+        m2m_fields=[services],
+        excluded_fields=["version", "updated_at"],
+    )
 
     objects = IncidentQuerySet.as_manager()
 

@@ -4,6 +4,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from incidents.choices import Audience, Status
+from timeline.history import HistoryManagerMadeOnce
 
 
 class StatusUpdate(models.Model):
@@ -24,7 +25,7 @@ class StatusUpdate(models.Model):
         related_name="status_update",
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(history_manager=HistoryManagerMadeOnce)
 
     class Meta:
         ordering = ["-posted_at", "-id"]
