@@ -55,6 +55,11 @@ def _event_url(incident: Incident, event: TimelineEvent) -> str:
     return f"{incident.get_absolute_url()}#event-{event.pk}"
 
 
+def _author_name(event: TimelineEvent) -> str:
+    name = getattr(event, "author_username", None)  # read with the entry (timeline_window)
+    return str(name) if name is not None else str(event.author.get_username() if event.author else "")
+
+
 def decorate(events: list[TimelineEvent]) -> list[TimelineEvent]:
     """Prepare what each row shows (local date and time, labels) in Python: much cheaper than
     template filters when a page shows hundreds of entries. Times are in the active timezone."""
@@ -69,7 +74,7 @@ def decorate(events: list[TimelineEvent]) -> list[TimelineEvent]:
         event.sid = str(event.pk)  # type: ignore[attr-defined]
         event.kind_label = kinds.get(event.kind, event.kind)  # type: ignore[attr-defined]
         event.byline = (  # type: ignore[attr-defined]
-            event.author.get_username() if event.author_id and event.author else sources.get(event.source, "")
+            _author_name(event) if event.author_id else sources.get(event.source, "")
         )
     return events
 
