@@ -141,3 +141,17 @@ def test_each_way_into_a_private_incident_counts_once(
     assert selectors.incident_count(user=outsider) == 1 + 6 == selectors.incident_list(user=outsider).count()
     assert selectors.incident_count(user=viewer) == 1 == selectors.incident_list(user=viewer).count()
     assert selectors.incident_count(user=admin_user) == 8 == selectors.incident_list(user=admin_user).count()
+
+
+def test_a_prolific_writer_counts_each_private_incident_they_wrote_in_once(outsider: Any, owner: Any) -> None:
+    """The count walks the incidents a user wrote in, not their entries: many entries, spread over
+    public and private incidents with ids in any order, still count each private incident once."""
+    incidents = [IncidentFactory(private=n % 2 == 0, commander=owner) for n in range(9)]
+    for round_ in range(4):
+        for incident in reversed(incidents):
+            TimelineEventFactory(incident=incident, author=outsider, body=f"Round {round_}")
+    written_private = sum(1 for incident in incidents if incident.private)
+
+    public = Incident.objects.filter(private=False).count()
+    assert selectors.incident_count(user=outsider) == public + written_private
+    assert selectors.incident_count(user=outsider) == selectors.incident_list(user=outsider).count()

@@ -4,6 +4,8 @@ prepared once per connection."""
 
 from __future__ import annotations
 
+import itertools
+import re
 import time
 from typing import Any
 
@@ -135,15 +137,27 @@ def test_a_column_added_while_statements_are_prepared_breaks_nothing() -> None:
 
 
 def generic_plan(sql: str, params: Any) -> str:
-    """The plan PostgreSQL uses for a statement once prepared for any parameters (what a kept
-    connection runs after five executions), as text."""
+    """The plan PostgreSQL makes for a statement prepared for any parameter values (what a kept
+    connection runs from its sixth execution on), as text."""
+    counter = itertools.count(1)
+    numbered = re.sub(r"%s", lambda _: f"${next(counter)}", sql).replace("%%", "%")
+    counter_values = ", ".join(_literal(value) for value in params)
     with connection.cursor() as cursor:
-        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE hs_generic AS {numbered}")
         try:
-            cursor.execute(f"EXPLAIN {sql}", params)
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+            cursor.execute(f"EXPLAIN EXECUTE hs_generic({counter_values})")
             return "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("RESET plan_cache_mode")
+            cursor.execute("DEALLOCATE hs_generic")
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    assert isinstance(value, int), value
+    return str(int(value))
 
 
 def test_prepared_timeline_reads_walk_the_index_whatever_the_incidents_length(owner: Any) -> None:
@@ -181,3 +195,27 @@ def test_prepared_timeline_reads_walk_the_index_whatever_the_incidents_length(ow
     for plan in (generic_plan(sql, params), generic_plan(_timeline_page_sql(), [long.pk, long.pk, 21, 0])):
         assert "timeline_live_chronological" in plan, plan
         assert "Sort" not in plan, plan
+
+
+def test_the_prepared_list_plan_never_reads_everything_a_user_wrote(owner: Any, outsider: Any) -> None:
+    """The visibility rule's lookups apply to private incidents only; written as the bare column
+    (not `private = true`, which prepared statements turn into a parameter) the plan prepared for
+    any user probes them per private row instead of hashing every entry the user ever wrote."""
+    from incidents.selectors import incident_list
+    from timeline.models import TimelineEvent
+
+    busy = IncidentFactory(commander=owner)
+    TimelineEvent.objects.bulk_create(
+        (TimelineEvent(incident=busy, author=outsider, body=f"Entry {n}") for n in range(3000)),
+        batch_size=1000,
+    )
+    for n in range(5):
+        IncidentFactory(private=n % 2 == 0, commander=owner)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE timeline_timelineevent")
+        cursor.execute("ANALYZE incidents_incident")
+
+    sql, params = incident_list(user=outsider, related=False)[:20].query.sql_with_params()
+    plan = generic_plan(sql, params)
+
+    assert "hashed SubPlan" not in plan, plan
