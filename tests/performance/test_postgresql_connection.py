@@ -20,7 +20,10 @@ from tests.factories import IncidentFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's health check (CI runs it)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="PostgreSQL connections and plans (CI runs them on PostgreSQL)",
+    ),
 ]
 
 
