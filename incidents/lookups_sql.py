@@ -302,8 +302,9 @@ class LiveTimeline:
         return self.count()
 
     def __getitem__(self, window: slice) -> list[TimelineEvent]:
-        start = window.start or 0
-        stop = window.stop if window.stop is not None else start + 1000
+        if window.stop is None or window.step is not None:
+            raise TypeError("LiveTimeline is read a page at a time: slice it as [start:stop].")
+        start, stop = window.start or 0, window.stop
         if stop <= start:
             return []
         pk = self.incident.pk

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -68,8 +69,9 @@ class TimelineEntry(NamedTuple):
     timeline_url: str
 
 
-# Stands for the request's CSRF token in a remembered entry; each request puts its own in.
-_CSRF_SLOT = "hindsight-csrf-token-slot"
+# Stands for the request's CSRF token in a remembered entry; each request puts its own in. Random
+# per process (as the remembered entries are), so no entry's text can contain it.
+_CSRF_SLOT = f"hindsight-csrf-{secrets.token_hex(16)}"
 # Entries with longer text are rendered each time, so that the remembered ones stay within about
 # 10 MB per process (2,048 of them, text and HTML).
 _REMEMBER_BODIES_UP_TO = 2000

@@ -69,3 +69,8 @@ def test_an_empty_timeline(owner: Any) -> None:
     assert live[0:21] == []
     assert live.count() == 0
     assert live[5:5] == []
+
+
+def test_it_is_read_a_page_at_a_time(busy: Any) -> None:
+    with pytest.raises(TypeError):
+        LiveTimeline(busy)[5:]

@@ -152,3 +152,17 @@ def test_an_entry_is_what_the_template_makes_of_the_entry_itself(
         direct = get_template("timeline/_event.html").render({**values})
         assert timeline_entry(Context(values), event) == direct
         assert timeline_entry(Context(values), event) == direct  # remembered
+
+
+def test_an_entry_cannot_smuggle_the_token_slot(client_for: Any, owner: Any, busy_incident: Any) -> None:
+    """Each request's token is put in where the remembered entry holds a stand-in; the stand-in is
+    random, so text written to look like one stays text."""
+    from incidents.templatetags import hindsight
+
+    TimelineEventFactory(
+        incident=busy_incident, author=owner, body="hindsight-csrf-token-slot hindsight-csrf-0"
+    )
+    html = page(client_for(owner), busy_incident)
+
+    assert "hindsight-csrf-token-slot hindsight-csrf-0" in html
+    assert hindsight._CSRF_SLOT not in html
