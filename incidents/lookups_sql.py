@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Model
 
 from incidents.choices import Role
 from incidents.models import PUBLIC_INCIDENTS_COUNTER, ApiToken, Counter, Incident, Profile, Service
@@ -124,16 +124,16 @@ def _first_row(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     return tuple(row) if row is not None else None
 
 
-def _user_from_row(row: tuple[Any, ...]) -> Any:
-    """The user in a `_user_select()` row, with roles remembered and `hs_timezone` set; the
-    columns after the user's and its three extras are returned unread for the caller."""
+def _user_from_row(row: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+    """The user in a `_user_select()` row, with roles remembered and `hs_timezone` set, and the
+    columns that follow the user's and its three extras, for the caller."""
     User = get_user_model()
     width = len(User._meta.concrete_fields)
     user = _instance(User, row[:width])
     admin, responder, timezone_name = row[width : width + 3]
     user.hs_timezone = timezone_name  # type: ignore[attr-defined]  # read by UserTimezoneMiddleware
     remember_roles(user, admin=bool(admin), responder=bool(responder))
-    return user
+    return user, row[width + 3 :]
 
 
 def active_user_with_roles(pk: Any) -> Any:
@@ -148,21 +148,14 @@ def active_user_with_roles(pk: Any) -> Any:
     if not 0 < pk <= MAX_ID:
         return None
     row = _first_row(_user_sql(), [*ROLE_GROUPS, pk])
-    return _user_from_row(row) if row is not None else None
-
-
-def _token_fields() -> list[Field[Any, Any]]:
-    return list(ApiToken._meta.concrete_fields)
+    return _user_from_row(row)[0] if row is not None else None
 
 
 @cache
 def _token_sql() -> str:
     User = get_user_model()
-    columns = ", ".join(
-        f"t.{_q(str(field.column))} AS {_q('hs_token_' + field.attname)}" for field in _token_fields()
-    )
     return (
-        f"{_user_select()}, {columns} FROM {_table(ApiToken)} t"
+        f"{_user_select()}, {_all_columns(ApiToken, 't')} FROM {_table(ApiToken)} t"
         f" INNER JOIN {_table(User)} u ON u.{_column(User, 'id')} = t.{_column(ApiToken, 'user')}"
         f"{_user_joins()} AND t.{_column(ApiToken, 'key_hash')} = %s"
         f" AND t.{_column(ApiToken, 'revoked_at')} IS NULL"
@@ -177,8 +170,8 @@ def usable_api_token(key_hash: str) -> ApiToken | None:
     row = _first_row(_token_sql(), [*ROLE_GROUPS, key_hash])
     if row is None:
         return None
-    user = _user_from_row(row)
-    token = _instance(ApiToken, row[len(get_user_model()._meta.concrete_fields) + 3 :])
+    user, token_columns = _user_from_row(row)
+    token = _instance(ApiToken, token_columns)
     token.user = user
     return token
 
@@ -190,11 +183,8 @@ def _incident_sql(field: str) -> str:
 
 def incident_by_key(*, pk: int | None = None, reference: str | None = None) -> Incident | None:
     """Return the incident with this id or reference (no visibility check: callers make it)."""
-    row = (
-        _first_row(_incident_sql("id"), [pk])
-        if pk is not None
-        else _first_row(_incident_sql("reference"), [reference])
-    )
+    field, value = ("id", pk) if pk is not None else ("reference", reference)
+    row = _first_row(_incident_sql(field), [value])
     return _instance(Incident, row) if row is not None else None
 
 
