@@ -89,6 +89,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "incidents.context_processors.hindsight",
+                # After Django's csrf processor: pages rendered to be kept get a stand-in token.
+                "incidents.response_cache.csrf_stand_in",
             ],
             # incidents.insights is a module, not an app: its template tags are registered by path.
             "libraries": {"insights": "incidents.insights.templatetags"},
@@ -209,6 +211,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # The cache holds the API's throttle counts. Per process by default; CACHE_URL (a Redis database
 # of its own, e.g. redis://127.0.0.1:6379/1, not the broker's) shares them across workers and hosts.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# Rendered pages kept while the database is unchanged (incidents/response_cache.py; PostgreSQL only).
+# RESPONSE_CACHE=false renders every request; entries expire after RESPONSE_CACHE_TTL seconds.
+RESPONSE_CACHE = env_bool("RESPONSE_CACHE", True)
+RESPONSE_CACHE_TTL = int(os.environ.get("RESPONSE_CACHE_TTL", "600"))
 CACHES = {
     "default": (
         {
@@ -218,7 +224,24 @@ CACHES = {
         }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hindsight"}
-    )
+    ),
+    # Correct per process too (an entry is only served at the database state it was rendered at);
+    # shared through Redis, one worker's page serves the others.
+    "responses": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "hindsight-responses",
+            "TIMEOUT": RESPONSE_CACHE_TTL,
+        }
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "hindsight-responses",
+            "TIMEOUT": RESPONSE_CACHE_TTL,
+            "OPTIONS": {"MAX_ENTRIES": 300},
+        }
+    ),
 }
 
 REST_FRAMEWORK = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.base import WRITE_ERRORS, InputSerializer, errors
+from incidents.api.base import WRITE_ERRORS, InputSerializer, cached_json, errors
 from incidents.api.fields import ApiDateTimeField, StrictBooleanField, StrictCharField, utc_iso
 from incidents.api.lookups import id_or_404
 from incidents.api.serializers import NULLABLE_USERNAME
@@ -114,7 +115,10 @@ class IncidentTimelineViewSet(IncidentChildViewSet):
     queryset = TimelineEvent.objects.none()  # for the schema; reads go through selectors
     serializer_class = TimelineEventSerializer
 
-    def list(self, request: Request, incident_id: str) -> Response:
+    def list(self, request: Request, incident_id: str) -> HttpResponse | Response:
+        return cached_json(self, request, lambda: self._list())
+
+    def _list(self) -> Response:
         incident = self.incident()
         page = self.paginate_queryset(LiveTimeline(incident))  # type: ignore[arg-type]
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

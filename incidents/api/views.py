@@ -6,6 +6,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -15,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors, services
-from incidents.api.base import WRITE_ERRORS, errors
+from incidents.api.base import WRITE_ERRORS, cached_json, errors
 from incidents.api.lookups import incident_or_404
 from incidents.api.serializers import (
     IncidentSerializer,
@@ -102,7 +103,11 @@ class IncidentViewSet(viewsets.GenericViewSet):
         # People, services and originals are loaded for the page only (see `list`).
         return selectors.incident_list(user=self.request.user, related=False)
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> HttpResponse | Response:
+        # Kept while the database is unchanged: the list is the API's most read and costliest page.
+        return cached_json(self, request, lambda: self._list(request))
+
+    def _list(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         if not set(request.query_params) - PAGING_PARAMETERS and self.paginator is not None:
             # Unfiltered: the count of visible incidents is kept rather than counted row by row.
@@ -125,8 +130,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
         response["Location"] = response.data["url"]
         return response
 
-    def retrieve(self, request: Request, id: str) -> Response:
-        return self._respond(incident_or_404(request.user, id))
+    def retrieve(self, request: Request, id: str) -> HttpResponse | Response:
+        return cached_json(self, request, lambda: self._respond(incident_or_404(request.user, id)))
 
     def partial_update(self, request: Request, id: str) -> Response:
         incident = incident_or_404(request.user, id)

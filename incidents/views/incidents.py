@@ -21,6 +21,7 @@ from incidents.forms import (
 from incidents.models import Incident
 from incidents.pagination import KnownCountPaginator
 from incidents.permissions import can_edit_incident, is_responder
+from incidents.response_cache import cached_response
 from incidents.views.common import (
     INVALID,
     add_service_errors,
@@ -129,8 +130,12 @@ def milestone_rows(incident: Incident) -> list[dict[str, Any]]:
 
 @login_required
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = incident_or_404(request, reference)
-    return render(request, "incidents/incident_detail.html", detail_context(request, incident))
+    def render_page() -> HttpResponse:
+        incident = incident_or_404(request, reference)
+        return render(request, "incidents/incident_detail.html", detail_context(request, incident))
+
+    # Kept while the database is unchanged: rendering is most of the page's cost (response_cache).
+    return cached_response(request, render_page)
 
 
 def _edit_initial(incident: Incident) -> dict[str, Any]:
