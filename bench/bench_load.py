@@ -6,9 +6,12 @@
 Runs against a whole deployment of its own (bench/stack.py): gunicorn with 2 sync workers,
 PostgreSQL, Redis, one Celery worker and beat. Each client keeps one HTTP connection and loops over
 a weighted mix: list incidents, read one, read its timeline, open its page, add a timeline entry,
-declare an incident, update an action item. Afterwards it checks in the database that every write
-the API acknowledged is there (no lost writes), that nothing failed (zero errors), and that every
-background job the writes asked for ran. Exits non-zero otherwise.
+declare an incident, update an action item. Right after some writes the client reads them back
+(read-your-writes: a declared incident heads the list; an added entry is on the incident's page), so a
+kept response served after a write (incidents/response_cache.py; the stack shares them through Redis)
+counts as a failure. Afterwards it checks in the database that every write the API acknowledged is
+there (no lost writes), that nothing failed (zero errors), and that every background job the writes
+asked for ran. Exits non-zero otherwise.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class Client:
     events_added: int = 0
     last_action_title: str | None = None
     sequence: int = 0
+    reads_back: int = 0
 
 
 class Connection:
@@ -118,6 +122,8 @@ def run_client(client: Client, port: int, deadline: float, seed: int) -> None:
                 expected = 201
                 if status == expected:
                     client.events_added += 1
+                    if client.has_page and rng.random() < 0.2:
+                        read_back(client, conn, client.pages[incident_id], cookie, text.encode())
             elif op == "declare":
                 title = f"Load {client.run} c{client.index} n{client.sequence}: checkout errors"
                 status, body = conn.request(
@@ -128,7 +134,9 @@ def run_client(client: Client, port: int, deadline: float, seed: int) -> None:
                 )
                 expected = 201
                 if status == expected:
-                    client.declared.append(json.loads(body)["reference"])
+                    reference = json.loads(body)["reference"]
+                    client.declared.append(reference)
+                    read_back(client, conn, "/api/v1/incidents/", api, f'"{reference}"'.encode())
             else:
                 title = f"Load {client.run} c{client.index} v{client.sequence}: add alerting"
                 status, body = conn.request(
@@ -143,6 +151,16 @@ def run_client(client: Client, port: int, deadline: float, seed: int) -> None:
         client.latencies[op].append((time.perf_counter() - began) * 1000)
         if status != expected:
             client.errors.append(f"{op}: HTTP {status} {body[:150]!r}")
+
+
+def read_back(client: Client, conn: Connection, path: str, headers: dict[str, str], expect: bytes) -> None:
+    """Read a write back at once: a stale (kept) page or list is an error."""
+    began = time.perf_counter()
+    status, body = conn.request("GET", path, headers)
+    client.latencies["read_back"].append((time.perf_counter() - began) * 1000)
+    client.reads_back += 1
+    if status != 200 or expect not in body:
+        client.errors.append(f"read_back: {path} answered {status} without {expect.decode()!r}")
 
 
 def prepare(stack: Stack, clients: int, run: str) -> list[Client]:
@@ -287,11 +305,12 @@ def main() -> int:
         )
         p50, p95, p99 = (percentile(all_latencies, share) for share in (0.5, 0.95, 0.99))
         log(f"  latency p50 {p50:.1f} ms  p95 {p95:.1f} ms  p99 {p99:.1f} ms")
-        for op, _ in MIX:
+        for op in [name for name, _ in MIX] + ["read_back"]:
             values = [ms for c in clients for ms in c.latencies.get(op, [])]
             if values:
                 log(f"    {op:<14} {len(values):6d} requests  p50 {percentile(values, 0.5):7.1f} ms"
                     f"  p95 {percentile(values, 0.95):7.1f} ms")  # fmt: skip
+        log(f"  writes read back at once: {sum(c.reads_back for c in clients)} (a stale one is an error)")
         for error in errors[:10]:
             log(f"  error: {error}")
         log("Writes, counted in the database afterwards:")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -43,6 +44,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,20 @@ class Entry(NamedTuple):
     headers: tuple[tuple[str, str], ...]
     content: bytes
     csrf_stand_in: str | None  # the stand-in in `content`, when the page carries a CSRF token
+
+
+# What a cache that is down or unreachable raises (Django's Redis cache uses redis-py).
+CACHE_ERRORS = (RedisError, OSError)
+_last_warning = 0.0
+
+
+def cache_unavailable(what: str) -> None:
+    """Log that the cache failed (Redis down or unreachable), at most once a minute per process."""
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= 60:
+        _last_warning = now
+        logger.warning("Cache unavailable (%s); going on without it.", what, exc_info=True)
 
 
 def enabled() -> bool:
@@ -158,12 +174,11 @@ def cached_response(
     state = database_state()
     if state is None:
         return render()
-    store = caches[CACHE_ALIAS]
     key = cache_key(request, variant)
     try:
-        kept = store.get(key)
-    except Exception:  # the cache is down: render, as without one
-        logger.warning("Response cache unavailable; rendering.", exc_info=True)
+        kept = caches[CACHE_ALIAS].get(key)
+    except CACHE_ERRORS:  # the cache is down: render, as without one
+        cache_unavailable("kept responses")
         kept = None
     if kept is not None and kept.state == state:
         return _respond(request, kept, "hit")
@@ -180,9 +195,9 @@ def cached_response(
     if response.status_code == 200 and not response.cookies:
         entry = Entry(state, response.status_code, tuple(response.items()), content, stand_in)
         try:
-            store.set(key, entry)
-        except Exception:
-            logger.warning("Response cache unavailable; not keeping the page.", exc_info=True)
+            caches[CACHE_ALIAS].set(key, entry)
+        except CACHE_ERRORS:
+            cache_unavailable("kept responses")
     if stand_in:
         response.content = content.replace(stand_in.encode(), get_token(request).encode())
     response[STATUS_HEADER] = "miss"

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from incidents.models import ApiToken
+from incidents.response_cache import CACHE_ERRORS, cache_unavailable
 
 
 class WindowCountThrottle(SimpleRateThrottle):
@@ -36,14 +37,23 @@ class WindowCountThrottle(SimpleRateThrottle):
         self.now = self.timer()
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
-        key = f"{self.key}:{window}"
         try:
-            count = self.cache.incr(key)
+            count = self._count(f"{self.key}:{window}")
+        except CACHE_ERRORS:
+            # The shared cache is down (CACHE_URL's Redis stopped): a limit that cannot be counted
+            # lets requests through rather than failing every one of them.
+            cache_unavailable("API throttle counts")
+            return True
+        return count <= self.num_requests
+
+    def _count(self, key: str) -> int:
+        assert self.duration is not None
+        try:
+            return int(self.cache.incr(key))
         except ValueError:  # first request of this window (or the count expired)
             # add() is atomic: of two first requests racing here, one creates the count and the
             # other increments it.
-            count = 1 if self.cache.add(key, 1, self.duration + 1) else self.cache.incr(key)
-        return count <= self.num_requests
+            return 1 if self.cache.add(key, 1, self.duration + 1) else int(self.cache.incr(key))
 
     def wait(self) -> float | None:
         return max(self.window_end - self.now, 0.0)

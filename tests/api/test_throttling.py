@@ -137,3 +137,23 @@ def test_workers_sharing_a_redis_cache_share_one_budget(tight_rates: Any, client
 
     assert first + second == [200, 200, 200, 429]
     assert count == 4
+
+
+def test_a_cache_that_is_down_lets_requests_through(
+    tight_rates: Any, client_as: Any, owner: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Throttling protects the service; with the shared cache down (CACHE_URL's Redis stopped) it
+    must not be what fails every API request. Nothing is counted then: the requests pass."""
+    unreachable = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+    }
+    client = client_as(owner)
+    with override_settings(CACHES={"default": unreachable, "responses": unreachable}):
+        codes = [client.get("/api/v1/me/").status_code for _ in range(5)]
+        declared = {"title": "Cache down", "severity": "SEV3"}
+        written = client.post("/api/v1/incidents/", declared, format="json")
+
+    assert codes == [200] * 5
+    assert written.status_code == 201
+    assert "cache unavailable" in caplog.text.lower()
