@@ -55,6 +55,7 @@ STATUS_HEADER = "X-Response-Cache"
 # Random per process: text written into an incident cannot guess it.
 _CSRF_STAND_IN = "hscsrf" + secrets.token_hex(16)
 
+_TOKEN_HANDED_OUT = "CSRF_COOKIE_NEEDS_UPDATE"  # what django.middleware.csrf.get_token sets
 _STATE_SQL = "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NOT NULL"
 
 # Files whose content decides how a page renders: a deploy that changes them must not be served
@@ -183,16 +184,22 @@ def cached_response(
     if kept is not None and kept.state == state:
         return _respond(request, kept, "hit")
 
+    # get_token() flags the request when it hands out the real token: if the render asked for it
+    # other than through the template context, the page holds this session's token: never keep it.
+    asked_before = request.META.pop(_TOKEN_HANDED_OUT, None)
     request._hs_rendering_to_keep = True  # type: ignore[attr-defined]
     try:
         response = render()
     finally:
         request._hs_rendering_to_keep = False  # type: ignore[attr-defined]
+        real_token_used = request.META.get(_TOKEN_HANDED_OUT)
+        if asked_before:
+            request.META[_TOKEN_HANDED_OUT] = asked_before
     if response.streaming:
         return response
     content = response.content
     stand_in = _CSRF_STAND_IN if _CSRF_STAND_IN.encode() in content else None
-    if response.status_code == 200 and not response.cookies:
+    if response.status_code == 200 and not response.cookies and not real_token_used:
         entry = Entry(state, response.status_code, tuple(response.items()), content, stand_in)
         try:
             caches[CACHE_ALIAS].set(key, entry)

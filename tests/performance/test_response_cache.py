@@ -318,3 +318,23 @@ def test_the_api_incident_and_its_timeline_are_kept_with_their_headers(
     assert refreshed[HEADER] == "miss"
     assert refreshed["ETag"] == edited["ETag"] != first["ETag"]
     assert refreshed.json()["title"] == "Checkout latency (EU)"
+
+
+def test_a_page_holding_the_sessions_real_csrf_token_is_never_kept(
+    monkeypatch: Any, responder: Any, public: Incident
+) -> None:
+    """Pages take the token from the template context (a stand-in while they are kept). Code that
+    asks Django for the real token while rendering makes a page that must not be kept."""
+    from django.middleware.csrf import get_token
+
+    from incidents.views import incidents as views
+
+    original = views.detail_context
+
+    def asking_for_the_token(request: Any, incident: Incident, **overrides: Any) -> dict[str, Any]:
+        return {**original(request, incident, **overrides), "raw_token": get_token(request)}
+
+    monkeypatch.setattr(views, "detail_context", asking_for_the_token)
+    client = signed_in(responder)
+    for _ in range(2):
+        assert page(client, public)[HEADER] == "miss"
