@@ -34,6 +34,7 @@ from bench import harness  # noqa: E402
 from bench.harness import log, percentile  # noqa: E402
 from bench.stack import Stack  # noqa: E402
 
+READS = frozenset({"list", "detail", "timeline", "page"})
 MIX = [
     ("list", 25),
     ("detail", 15),
@@ -63,12 +64,15 @@ class Client:
     last_action_title: str | None = None
     sequence: int = 0
     reads_back: int = 0
+    reads: int = 0
+    kept_reads: int = 0
 
 
 class Connection:
     def __init__(self, port: int) -> None:
         self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.kept = False  # whether the last response was a kept one (X-Response-Cache: hit)
 
     def request(self, method: str, path: str, headers: dict[str, str], body: Any = None) -> tuple[int, bytes]:
         data = None if body is None else json.dumps(body).encode()
@@ -78,6 +82,7 @@ class Connection:
             try:
                 self.conn.request(method, path, body=data, headers=headers)
                 response = self.conn.getresponse()
+                self.kept = response.getheader("X-Response-Cache") == "hit"
                 return response.status, response.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 # gunicorn closed an idle keep-alive connection: reconnect once (not an error;
@@ -100,6 +105,7 @@ def run_client(client: Client, port: int, deadline: float, seed: int) -> None:
         op = rng.choices(names, weights)[0]
         incident_id = rng.choice(client.incident_ids)
         client.sequence += 1
+        check: tuple[str, dict[str, str], bytes] | None = None  # a write to read back afterwards
         began = time.perf_counter()
         try:
             if op == "list":
@@ -123,7 +129,7 @@ def run_client(client: Client, port: int, deadline: float, seed: int) -> None:
                 if status == expected:
                     client.events_added += 1
                     if client.has_page and rng.random() < 0.2:
-                        read_back(client, conn, client.pages[incident_id], cookie, text.encode())
+                        check = (client.pages[incident_id], cookie, text.encode())
             elif op == "declare":
                 title = f"Load {client.run} c{client.index} n{client.sequence}: checkout errors"
                 status, body = conn.request(
@@ -136,7 +142,7 @@ def run_client(client: Client, port: int, deadline: float, seed: int) -> None:
                 if status == expected:
                     reference = json.loads(body)["reference"]
                     client.declared.append(reference)
-                    read_back(client, conn, "/api/v1/incidents/", api, f'"{reference}"'.encode())
+                    check = ("/api/v1/incidents/", api, f'"{reference}"'.encode())
             else:
                 title = f"Load {client.run} c{client.index} v{client.sequence}: add alerting"
                 status, body = conn.request(
@@ -149,8 +155,16 @@ def run_client(client: Client, port: int, deadline: float, seed: int) -> None:
             client.errors.append(f"{op}: {type(error).__name__}: {error}")
             continue
         client.latencies[op].append((time.perf_counter() - began) * 1000)
+        if op in READS:
+            client.reads += 1
+            client.kept_reads += conn.kept
         if status != expected:
             client.errors.append(f"{op}: HTTP {status} {body[:150]!r}")
+        if check is not None:
+            try:
+                read_back(client, conn, *check)
+            except Exception as error:  # noqa: BLE001 — counted and reported like the others
+                client.errors.append(f"read_back: {type(error).__name__}: {error}")
 
 
 def read_back(client: Client, conn: Connection, path: str, headers: dict[str, str], expect: bytes) -> None:
@@ -310,6 +324,8 @@ def main() -> int:
             if values:
                 log(f"    {op:<14} {len(values):6d} requests  p50 {percentile(values, 0.5):7.1f} ms"
                     f"  p95 {percentile(values, 0.95):7.1f} ms")  # fmt: skip
+        reads, kept = sum(c.reads for c in clients), sum(c.kept_reads for c in clients)
+        log(f"  reads served kept (unchanged database): {kept} of {reads}; every write moves the snapshot on")
         log(f"  writes read back at once: {sum(c.reads_back for c in clients)} (a stale one is an error)")
         for error in errors[:10]:
             log(f"  error: {error}")
