@@ -41,6 +41,10 @@ SEVERITY_OPTIONS = [
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     """List visible incidents with the filters the API shares; htmx gets just the results."""
+    return cached_response(request, lambda: _incident_list(request))
+
+
+def _incident_list(request: HttpRequest) -> HttpResponse:
     filterset = IncidentFilterSet(request.GET or None, queryset=selectors.incident_list(user=request.user))
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
     # Unfiltered, the total of visible incidents is kept rather than counted (selectors.incident_count).

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +34,7 @@ from timeline.services import timeline_event_add
 HEADER = response_cache.STATUS_HEADER
 
 pytestmark = [
+    pytest.mark.alone,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
@@ -69,6 +72,24 @@ def page(client: Client, incident: Incident) -> Any:
     return response
 
 
+def until_kept(fetch: Callable[[], Any], seconds: float = 20) -> Any:
+    """Fetch until the response is served kept, and return it.
+
+    Any write anywhere in the PostgreSQL cluster moves the snapshot on, other tests' writes in their
+    own databases too: a read may be rendered afresh a few times before two reads meet the same
+    snapshot. These tests are marked `alone` (CI runs them with no other test running). A miss after
+    a write of the test's own is certain, and asserted directly.
+    """
+    deadline = time.monotonic() + seconds
+    tries = 0
+    while time.monotonic() < deadline:
+        tries += 1
+        response = fetch()
+        if response[HEADER] == "hit":
+            return response
+    pytest.fail(f"never served kept in {tries} tries over {seconds} s: is something writing to the cluster?")
+
+
 def csrf_tokens(response: Any) -> set[str]:
     html = response.content.decode()
     return set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)) | set(
@@ -81,9 +102,14 @@ def test_the_page_is_rendered_once_and_served_until_something_is_written(
 ) -> None:
     client = signed_in(responder)
     first = page(client, public)
-    with CaptureQueriesContext(connection) as rendering:
-        assert page(client, public)[HEADER] == "hit"
     assert first[HEADER] == "miss"
+    rendering = CaptureQueriesContext(connection)
+
+    def counted() -> Any:
+        with rendering:
+            return page(client, public)
+
+    until_kept(counted)
     # A kept page costs the session, the user and the snapshot: none of the page's own queries.
     assert len(rendering.captured_queries) <= 3, [q["sql"] for q in rendering.captured_queries]
 
@@ -91,15 +117,14 @@ def test_the_page_is_rendered_once_and_served_until_something_is_written(
     fresh = page(client, public)
     assert fresh[HEADER] == "miss"
     assert "Rolled back the <strong>cache</strong> tier" in fresh.content.decode()
-    assert page(client, public)[HEADER] == "hit"
+    until_kept(lambda: page(client, public))
 
 
 @pytest.mark.parametrize("how", ["queryset update", "raw SQL", "another connection"])
 def test_writes_that_no_service_makes_are_seen_too(responder: Any, public: Incident, how: str) -> None:
     """The admin, a data migration, psql, a Celery worker: whatever writes moves the snapshot on."""
     client = signed_in(responder)
-    page(client, public)
-    assert page(client, public)[HEADER] == "hit"
+    until_kept(lambda: page(client, public))
 
     if how == "queryset update":
         Incident.objects.filter(pk=public.pk).update(title="Renamed by update()")
@@ -132,7 +157,7 @@ def test_a_request_whose_transaction_has_written_renders_what_it_wrote(
     client = signed_in(responder)
     page(client, public)
     with transaction.atomic():
-        assert page(client, public)[HEADER] == "hit"  # nothing written yet in this transaction
+        until_kept(lambda: page(client, public))  # nothing written yet in this transaction
         Incident.objects.filter(pk=public.pk).update(title="Not committed yet")
         inside = page(client, public)
         assert HEADER not in inside
@@ -149,8 +174,7 @@ def test_each_user_gets_their_own_page_and_private_incidents_never_leak(responde
 
     # Everyone signs in first: a sign-in writes a session, which would move the snapshot on.
     insider, outside, commander = signed_in(participant), signed_in(outsider), signed_in(responder)
-    page(insider, secret)
-    assert page(insider, secret)[HEADER] == "hit"
+    until_kept(lambda: page(insider, secret))
     refused = outside.get(secret.get_absolute_url())
     assert refused.status_code == 404
     assert "Credential leak" not in refused.content.decode()
@@ -165,8 +189,7 @@ def test_a_kept_page_carries_the_requesters_own_csrf_token(responder: Any, publi
     first = signed_in(responder, enforce_csrf_checks=True)
     second = signed_in(responder, enforce_csrf_checks=True)  # another browser: another session
     (theirs,) = csrf_tokens(page(first, public))
-    kept = page(second, public)
-    assert kept[HEADER] == "hit"
+    kept = until_kept(lambda: page(second, public))
     assert "hscsrf" not in kept.content.decode()
     (token,) = csrf_tokens(kept)  # one token, in every form and in htmx's headers
 
@@ -202,7 +225,7 @@ def test_overdue_badges_follow_the_date(monkeypatch: Any, responder: Any, public
     services.action_add(incident=public, actor=responder, title="Add a canary stage", due_date=today)
     client = signed_in(responder)
     assert "badge danger" not in page(client, public).content.decode()
-    assert page(client, public)[HEADER] == "hit"
+    until_kept(lambda: page(client, public))
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: today + timedelta(days=1))
     tomorrow = page(client, public)
     assert tomorrow[HEADER] == "miss"
@@ -235,8 +258,8 @@ def test_the_api_list_is_kept_per_user_per_query(responder: Any, public: Inciden
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     first = api.get("/api/v1/incidents/")
-    second = api.get("/api/v1/incidents/")
-    assert (first[HEADER], second[HEADER]) == ("miss", "hit")
+    assert first[HEADER] == "miss"
+    second = until_kept(lambda: api.get("/api/v1/incidents/"))
     assert first.content == second.content
     assert second["Content-Type"] == "application/json"
     assert second.json()["count"] == 2
@@ -297,12 +320,12 @@ def test_the_api_incident_and_its_timeline_are_kept_with_their_headers(
     other.force_authenticate(outsider)
     detail = f"/api/v1/incidents/{public.reference}/"
     timeline = f"/api/v1/incidents/{public.reference}/timeline/"
-    first, kept = api.get(detail), api.get(detail)
-    assert (first[HEADER], kept[HEADER]) == ("miss", "hit")
+    first = api.get(detail)
+    assert first[HEADER] == "miss"
+    kept = until_kept(lambda: api.get(detail))
     assert kept["ETag"] == first["ETag"] == f'"{public.version}"'
     assert kept.json() == first.json()
-    api.get(timeline)
-    assert api.get(timeline)[HEADER] == "hit"
+    until_kept(lambda: api.get(timeline))
 
     api.get(f"/api/v1/incidents/{secret.reference}/")
     assert other.get(f"/api/v1/incidents/{secret.reference}/").status_code == 404
@@ -338,3 +361,25 @@ def test_a_page_holding_the_sessions_real_csrf_token_is_never_kept(
     client = signed_in(responder)
     for _ in range(2):
         assert page(client, public)[HEADER] == "miss"
+
+
+def test_the_incident_list_page_is_kept_per_user_and_for_htmx_apart(responder: Any, public: Incident) -> None:
+    outsider = UserFactory(username="otto", role="responder")
+    theirs, mine = signed_in(outsider), signed_in(responder)
+    secret = services.incident_declare(
+        actor=responder, title="Credential leak in logs", severity="SEV1", private=True
+    )
+    full = mine.get("/incidents/")
+    assert full[HEADER] == "miss"
+    until_kept(lambda: mine.get("/incidents/"))
+    assert "Credential leak" in full.content.decode()
+    partial = mine.get("/incidents/", HTTP_HX_REQUEST="true")
+    assert partial[HEADER] == "miss"
+    assert "<html" not in partial.content.decode()
+    assert "<html" in until_kept(lambda: mine.get("/incidents/")).content.decode()
+    assert "Credential leak" not in theirs.get("/incidents/").content.decode()
+
+    services.incident_update(incident=secret, actor=responder, data={"title": "Tokens in debug logs"})
+    renamed = mine.get("/incidents/")
+    assert renamed[HEADER] == "miss"
+    assert "Tokens in debug logs" in renamed.content.decode()
