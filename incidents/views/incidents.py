@@ -41,6 +41,7 @@ SEVERITY_OPTIONS = [
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     """List visible incidents with the filters the API shares; htmx gets just the results."""
+    # Kept while the database is unchanged, as the incident page (response_cache).
     return cached_response(request, lambda: _incident_list(request))
 
 
@@ -134,12 +135,13 @@ def milestone_rows(incident: Incident) -> list[dict[str, Any]]:
 
 @login_required
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    def render_page() -> HttpResponse:
-        incident = incident_or_404(request, reference)
-        return render(request, "incidents/incident_detail.html", detail_context(request, incident))
-
     # Kept while the database is unchanged: rendering is most of the page's cost (response_cache).
-    return cached_response(request, render_page)
+    return cached_response(request, lambda: _incident_detail(request, reference))
+
+
+def _incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = incident_or_404(request, reference)
+    return render(request, "incidents/incident_detail.html", detail_context(request, incident))
 
 
 def _edit_initial(incident: Incident) -> dict[str, Any]:
