@@ -51,9 +51,10 @@ logger = logging.getLogger(__name__)
 CACHE_ALIAS = "responses"
 STATUS_HEADER = "X-Response-Cache"
 
-# What the templates get as `csrf_token` while a page is rendered to be kept (see csrf_stand_in).
+# Stands for the request's CSRF token in HTML kept past one request: pages kept here (see
+# csrf_stand_in) and entries the `timeline_entry` tag remembers. Each request puts its own token in.
 # Random per process: text written into an incident cannot guess it.
-_CSRF_STAND_IN = "hscsrf" + secrets.token_hex(16)
+CSRF_STAND_IN = f"hindsight-csrf-{secrets.token_hex(16)}"
 
 _TOKEN_HANDED_OUT = "CSRF_COOKIE_NEEDS_UPDATE"  # what django.middleware.csrf.get_token sets
 _STATE_SQL = "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NOT NULL"
@@ -65,8 +66,9 @@ _CODE_SUFFIXES = frozenset({".py", ".html", ".txt", ".css", ".js", ".svg", ".jso
 
 
 class Entry(NamedTuple):
+    """A kept 200 response."""
+
     state: str  # the database snapshot the response was rendered at
-    status: int
     headers: tuple[tuple[str, str], ...]
     content: bytes
     csrf_stand_in: str | None  # the stand-in in `content`, when the page carries a CSRF token
@@ -136,7 +138,7 @@ def csrf_stand_in(request: HttpRequest) -> dict[str, Any]:
     Listed after Django's own `csrf` processor, it replaces the token for that render only.
     """
     if getattr(request, "_hs_rendering_to_keep", False):
-        return {"csrf_token": _CSRF_STAND_IN}
+        return {"csrf_token": CSRF_STAND_IN}
     return {}
 
 
@@ -145,14 +147,14 @@ def _pending_messages(request: HttpRequest) -> bool:
     return hasattr(request, "_messages") and len(get_messages(request)) > 0
 
 
-def _respond(request: HttpRequest, entry: Entry, outcome: str) -> HttpResponse:
+def _kept_response(request: HttpRequest, entry: Entry) -> HttpResponse:
     content = entry.content
     if entry.csrf_stand_in:
         content = content.replace(entry.csrf_stand_in.encode(), get_token(request).encode())
-    response = HttpResponse(content, status=entry.status)
+    response = HttpResponse(content)
     for name, value in entry.headers:
         response[name] = value
-    response[STATUS_HEADER] = outcome
+    response[STATUS_HEADER] = "hit"
     return response
 
 
@@ -182,7 +184,7 @@ def cached_response(
         cache_unavailable("kept responses")
         kept = None
     if kept is not None and kept.state == state:
-        return _respond(request, kept, "hit")
+        return _kept_response(request, kept)
 
     # get_token() flags the request when it hands out the real token: if the render asked for it
     # other than through the template context, the page holds this session's token: never keep it.
@@ -198,9 +200,9 @@ def cached_response(
     if response.streaming:
         return response
     content = response.content
-    stand_in = _CSRF_STAND_IN if _CSRF_STAND_IN.encode() in content else None
+    stand_in = CSRF_STAND_IN if CSRF_STAND_IN.encode() in content else None
     if response.status_code == 200 and not response.cookies and not real_token_used:
-        entry = Entry(state, response.status_code, tuple(response.items()), content, stand_in)
+        entry = Entry(state, tuple(response.items()), content, stand_in)
         try:
             caches[CACHE_ALIAS].set(key, entry)
         except CACHE_ERRORS:

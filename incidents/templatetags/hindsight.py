@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -11,6 +10,7 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
 from incidents.markdown import render_markdown
+from incidents.response_cache import CSRF_STAND_IN
 
 register = template.Library()
 
@@ -69,9 +69,6 @@ class TimelineEntry(NamedTuple):
     timeline_url: str
 
 
-# Stands for the request's CSRF token in a remembered entry; each request puts its own in. Random
-# per process (as the remembered entries are), so no entry's text can contain it.
-_CSRF_SLOT = f"hindsight-csrf-{secrets.token_hex(16)}"
 # Entries with longer text are rendered each time, so that the remembered ones stay within about
 # 10 MB per process (2,048 of them, text and HTML).
 _REMEMBER_BODIES_UP_TO = 2000
@@ -109,7 +106,10 @@ def timeline_entry(context: template.Context, event: Any) -> SafeString:
     remember = not settings.DEBUG and len(entry.body) <= _REMEMBER_BODIES_UP_TO
     render = _render_entry if remember else _render_entry.__wrapped__
     csrf_token = context.get("csrf_token")
-    return mark_safe(render(entry).replace(_CSRF_SLOT, str(csrf_token) if csrf_token else ""))  # noqa: S308
+    # Remembered entries hold the stand-in for the CSRF token: this request's goes in (while a page
+    # is rendered to be kept, the token in the context is that same stand-in).
+    html = render(entry).replace(CSRF_STAND_IN, str(csrf_token) if csrf_token else "")
+    return mark_safe(html)  # noqa: S308
 
 
 @lru_cache(maxsize=2048)
@@ -121,7 +121,7 @@ def _render_entry(entry: TimelineEntry) -> str:
                 "can_edit": entry.can_edit,
                 "show_deleted": entry.show_deleted,
                 "timeline_url": entry.timeline_url,
-                "csrf_token": _CSRF_SLOT,
+                "csrf_token": CSRF_STAND_IN,
             }
         )
     )
