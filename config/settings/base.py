@@ -212,7 +212,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # of its own, e.g. redis://127.0.0.1:6379/1, not the broker's) shares them across workers and hosts.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 # A cache that is down or hung must cost a request little: both caches go on without it.
-_REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 # Rendered pages kept while the database is unchanged (incidents/response_cache.py; PostgreSQL only).
 # RESPONSE_CACHE=false renders every request; entries expire after RESPONSE_CACHE_TTL seconds.
 RESPONSE_CACHE = env_bool("RESPONSE_CACHE", True)
@@ -223,7 +223,7 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "hindsight",
-            "OPTIONS": _REDIS_CACHE_OPTIONS,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hindsight"}
@@ -236,7 +236,7 @@ CACHES = {
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "hindsight-responses",
             "TIMEOUT": RESPONSE_CACHE_TTL,
-            "OPTIONS": _REDIS_CACHE_OPTIONS,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
         if CACHE_URL
         else {

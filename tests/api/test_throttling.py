@@ -3,7 +3,12 @@ counted in fixed windows with one cache increment per request."""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -157,3 +162,70 @@ def test_a_cache_that_is_down_lets_requests_through(
     assert codes == [200] * 5
     assert written.status_code == 201
     assert "cache unavailable" in caplog.text.lower()
+
+
+def test_a_cache_that_hangs_costs_each_call_its_timeout_not_the_request(
+    tight_rates: Any, client_as: Any, owner: Any
+) -> None:
+    """A Redis that accepts connections and never answers (hung, or a network that drops replies):
+    each cache call gives up after the settings' timeout and the request goes on. The alarm only
+    keeps a regression from hanging the suite; the timeouts themselves are checked below."""
+    from config.settings.base import REDIS_CACHE_OPTIONS
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # connections are accepted by the kernel; nothing ever replies
+    hung = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+        "OPTIONS": REDIS_CACHE_OPTIONS,
+    }
+
+    def waited_for_ever(signum: int, frame: Any) -> None:
+        raise TimeoutError("a request waited 60 s on a cache that does not answer")
+
+    client = client_as(owner)
+    previous = signal.signal(signal.SIGALRM, waited_for_ever)
+    signal.alarm(60)
+    try:
+        with override_settings(CACHES={"default": hung, "responses": hung}):
+            read = client.get("/api/v1/incidents/")
+            declared = {"title": "Cache hung", "severity": "SEV3"}
+            written = client.post("/api/v1/incidents/", declared, format="json")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        silent.close()
+
+    assert read.status_code == 200
+    assert written.status_code == 201
+
+
+def test_with_cache_url_both_caches_give_up_after_half_a_second() -> None:
+    """What the settings make of CACHE_URL (read in a fresh process, as a worker starts): both the
+    throttle counts and the kept responses are in that Redis, each call bounded by the timeouts."""
+    script = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps({alias: [c['BACKEND'], c['LOCATION'], c['OPTIONS']] "
+        "for alias, c in settings.CACHES.items()}))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "CACHE_URL": "redis://127.0.0.1:6379/9",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    caches_config = json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert set(caches_config) == {"default", "responses"}
+    for backend, location, options in caches_config.values():
+        assert backend == "django.core.cache.backends.redis.RedisCache"
+        assert location == "redis://127.0.0.1:6379/9"
+        assert options == {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
