@@ -14,22 +14,30 @@ Phases: 1,000 incidents × 20 events; then 100,000 incidents × 20 events (2,000
 p50 latency must stay within 1.3× of the first phase; and one incident with 10,000 events whose
 page must answer in under 100 ms at p50.
 
-Nothing writes while a read is measured, so the reads are served kept after their first rendering
-(incidents/response_cache.py: a response is kept while PostgreSQL's snapshot is unchanged).
-`RESPONSE_CACHE=false .venv/bin/python bench/bench_http.py` measures rendering every request.
+Reads are measured while writes run, as users meet them: a writer adds timeline entries through
+the API at WRITES_PER_SECOND (≥ 20/s), round-robin across 50 public incidents that include the ones
+being read, for the whole of every measurement. Its achieved rate is printed beside the figures.
+The write endpoint itself is measured by wrk as before (the writer keeps running then too).
+
+`--quick` ends by writing bench/out/http-summary.json:
+`{"concurrent_writes_per_s": …, "ratios": {"list": …, "detail": …, "timeline": …, "create": …, "page": …}}`.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,6 +48,8 @@ SMALL = 1_000
 LARGE = 100_000
 EVENTS = 20
 BIG_TIMELINE = 10_000
+WRITES_PER_SECOND = 25.0
+WRITER_INCIDENTS = 50
 
 
 @dataclass
@@ -107,7 +117,89 @@ def fixtures() -> dict[str, Any]:
     count = public.count()
     middle = public[count // 2]
     writes = list(public.values_list("pk", flat=True)[: min(count, 200) : 4])
-    return {"token": key, "session": session, "incident": middle, "write_ids": writes}
+    # The background writer's incidents: the newest public ones (what the list shows first) and
+    # the incident whose detail, timeline and page are measured.
+    newest = list(
+        public.order_by("-started_at", "-number").values_list("pk", flat=True)[: WRITER_INCIDENTS - 1]
+    )
+    writer_ids = [middle.pk, *[pk for pk in newest if pk != middle.pk]][:WRITER_INCIDENTS]
+    return {
+        "token": key,
+        "session": session,
+        "incident": middle,
+        "write_ids": writes,
+        "writer_ids": writer_ids,
+    }
+
+
+class BackgroundWriter:
+    """Add timeline entries through the API at a steady rate while reads are measured.
+
+    One keep-alive connection, paced by the clock (a slow answer is caught up, never skipped
+    silently): the achieved rate is what `rate()` reports, failed writes are counted.
+    """
+
+    def __init__(self, base: str, token: str, incident_ids: list[int], per_second: float) -> None:
+        self.base = urlsplit(base)
+        self.token = token
+        self.incident_ids = list(incident_ids)
+        self.interval = 1.0 / per_second
+        self.done = 0
+        self.failed = 0
+        self.started = 0.0
+        self.stopped = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-writer", daemon=True)
+
+    def add_incident(self, pk: int) -> None:
+        if pk not in self.incident_ids:
+            self.incident_ids[-1] = pk
+
+    def __enter__(self) -> BackgroundWriter:
+        self.started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self.stopped = time.monotonic()
+
+    def rate(self) -> float:
+        elapsed = (self.stopped or time.monotonic()) - self.started
+        return self.done / elapsed if elapsed > 0 else 0.0
+
+    def _connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self.base.hostname or "127.0.0.1", self.base.port, timeout=10)
+
+    def _run(self) -> None:
+        connection = self._connection()
+        headers = {"Content-Type": "application/json", "Authorization": f"Token {self.token}"}
+        n = 0
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            pk = self.incident_ids[n % len(self.incident_ids)]
+            n += 1
+            body = json.dumps(
+                {"kind": "note", "body": f"Writer entry {n}: error rate on **api** back to normal."}
+            )
+            try:
+                connection.request("POST", f"/api/v1/incidents/{pk}/timeline/", body, headers)
+                response = connection.getresponse()
+                response.read()
+                if response.status == 201:
+                    self.done += 1
+                else:
+                    self.failed += 1
+            except (OSError, http.client.HTTPException):
+                self.failed += 1
+                connection.close()
+                connection = self._connection()
+            next_at += self.interval
+            delay = next_at - time.monotonic()
+            if delay > 0:
+                self._stop.wait(delay)
+        connection.close()
 
 
 def post_script(token: str, incident_ids: list[int]) -> str:
@@ -141,19 +233,19 @@ def endpoints(fx: dict[str, Any]) -> list[Endpoint]:
     return [
         Endpoint("bare", "bare DRF endpoint (constant JSON)", "/bench/bare/", None, {}),
         Endpoint("list", "GET /api/v1/incidents/ (page of 20)", "/api/v1/incidents/", 0.15, api),
-        Endpoint("detail", "GET /api/v1/incidents/{id}/", f"/api/v1/incidents/{incident.pk}/", 0.25, api),
+        Endpoint("detail", "GET /api/v1/incidents/{id}/", f"/api/v1/incidents/{incident.pk}/", 0.30, api),
         Endpoint(
             "timeline",
             "GET /api/v1/incidents/{id}/timeline/",
             f"/api/v1/incidents/{incident.pk}/timeline/",
-            0.25,
+            0.30,
             api,
         ),
         Endpoint(
             "post",
             "POST /api/v1/incidents/{id}/timeline/",
             f"/api/v1/incidents/{incident.pk}/timeline/",
-            0.20,
+            0.25,
             {},
             post_script(fx["token"], fx["write_ids"]),
         ),
@@ -180,6 +272,23 @@ def probe(base: str, endpoint: Endpoint, fx: dict[str, Any]) -> str | None:
 
 
 def measure(
+    base: str, eps: list[Endpoint], fx: dict[str, Any], runs: int, seconds: int
+) -> tuple[dict[str, Series | str], BackgroundWriter]:
+    """Measure every endpoint while the background writer runs; return the figures and the writer."""
+    writer = BackgroundWriter(base, fx["token"], fx["writer_ids"], WRITES_PER_SECOND)
+    for endpoint in eps:
+        if endpoint.key.startswith("big_"):
+            writer.add_incident(fx["big_incident"].pk)
+    with writer:
+        results = _measure(base, eps, fx, runs, seconds)
+    log(
+        f"  background writer: {writer.rate():.1f} timeline entries/s achieved "
+        f"(target {WRITES_PER_SECOND:.0f}/s), {writer.done:,} written, {writer.failed} failed"
+    )
+    return results, writer
+
+
+def _measure(
     base: str, eps: list[Endpoint], fx: dict[str, Any], runs: int, seconds: int
 ) -> dict[str, Series | str]:
     results: dict[str, Series | str] = {}
@@ -214,12 +323,18 @@ def mark(ok: bool) -> str:
 
 
 def report(
-    title: str, eps: list[Endpoint], results: dict[str, Series | str], misses: list[str]
+    title: str,
+    eps: list[Endpoint],
+    results: dict[str, Series | str],
+    misses: list[str],
+    writer: BackgroundWriter,
 ) -> dict[str, Any]:
     bare = results.get("bare")
     bare_rps = bare.rps if isinstance(bare, Series) else float("nan")
     log("")
-    log(title)
+    log(f"{title}, while {writer.rate():.1f} timeline entries/s are written")
+    if writer.rate() < 20:
+        misses.append(f"{title}: the background writer reached {writer.rate():.1f} writes/s (needs ≥ 20)")
     log(
         f"  {'endpoint':<42} {'req/s':>8} {'ratio':>6} {'target':>8}      "
         f"{'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
@@ -254,6 +369,18 @@ def report(
             "runs": [asdict(run) for run in series.runs],
         }
     return summary
+
+
+SUMMARY_KEYS = {"list": "list", "detail": "detail", "timeline": "timeline", "create": "post", "page": "page"}
+
+
+def write_summary(writes_per_s: float, figures: dict[str, Any]) -> None:
+    """Write bench/out/http-summary.json: the writer's rate and each endpoint's ratio to bare."""
+    ratios = {name: round(figures[key]["ratio"], 4) for name, key in SUMMARY_KEYS.items() if key in figures}
+    summary = {"concurrent_writes_per_s": round(writes_per_s, 2), "ratios": ratios}
+    path = harness.OUT / "http-summary.json"
+    path.write_text(json.dumps(summary, indent=1) + "\n")
+    log(f"Summary written to {path.relative_to(harness.ROOT)}: {json.dumps(summary)}")
 
 
 def main() -> int:
@@ -298,9 +425,14 @@ def main() -> int:
         eps = endpoints(fx)
         with harness.gunicorn(env) as base:
             log(f"Measuring at {Incident.objects.count():,} incidents × {EVENTS} events …")
-            results = measure(base, eps, fx, args.runs, args.seconds)
-        small = report(f"At {SMALL:,} incidents × {EVENTS} events", eps, results, misses)
-        small_file.write_text(json.dumps({"incident": fx["incident"].pk, "results": small}, indent=1))
+            results, writer = measure(base, eps, fx, args.runs, args.seconds)
+        small = report(f"At {SMALL:,} incidents × {EVENTS} events", eps, results, misses, writer)
+        small_file.write_text(
+            json.dumps(
+                {"incident": fx["incident"].pk, "writes_per_s": writer.rate(), "results": small}, indent=1
+            )
+        )
+        write_summary(writer.rate(), small)
         small = json.loads(small_file.read_text())
 
     if not args.skip_growth:
@@ -334,6 +466,7 @@ def main() -> int:
         fx = fixtures()
         fx["incident"] = Incident.objects.get(pk=small["incident"])
         eps = endpoints(fx)
+        fx["big_incident"] = big_incident
         fx_big = dict(fx, incident=big_incident)
         big_eps = [e for e in endpoints(fx_big) if e.key in {"bare", "page", "timeline", "detail"}]
         for endpoint in big_eps:
@@ -343,10 +476,12 @@ def main() -> int:
             )
         with harness.gunicorn(env) as base:
             log(f"Measuring at {Incident.objects.count():,} incidents …")
-            results = measure(base, eps + big_eps[1:], fx, args.runs, args.seconds)
-        large = report(f"At {Incident.objects.count():,} incidents × {EVENTS} events", eps, results, misses)
+            results, writer = measure(base, eps + big_eps[1:], fx, args.runs, args.seconds)
+        large = report(
+            f"At {Incident.objects.count():,} incidents × {EVENTS} events", eps, results, misses, writer
+        )
         big_summary = report(
-            f"One incident with {BIG_TIMELINE:,} events (same run)", big_eps, results, misses
+            f"One incident with {BIG_TIMELINE:,} events (same run)", big_eps, results, misses, writer
         )
         log("")
         log("Growth: p50 latency at 100,000 incidents against 1,000 (target ≤ 1.30×)")

@@ -50,7 +50,7 @@ class Stack:
     def __init__(self, database: str = "hs_load", web_workers: int = 2) -> None:
         self.database_url = f"postgres://postgres@127.0.0.1:{PG_PORT}/{database}"
         self.redis_url = f"redis://127.0.0.1:{REDIS_PORT}/0"
-        # As in production (README): the cache (throttle counts, kept responses) in Redis too, so
+        # As in production (README): the cache (API throttle counts) in Redis too, so
         # the load and fault tests exercise it shared across workers and through Redis outages.
         self.cache_url = f"redis://127.0.0.1:{REDIS_PORT}/1"
         self.env = harness.django_env(self.database_url, REDIS_URL=self.redis_url, CACHE_URL=self.cache_url)

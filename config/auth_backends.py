@@ -6,10 +6,9 @@ from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
-
-from incidents.lookups_sql import active_user_with_roles
 
 
 class LoginRateLimitBackend(AxesStandaloneBackend):
@@ -34,7 +33,7 @@ class LoginRateLimitBackend(AxesStandaloneBackend):
 
     def get_user(self, user_id: Any) -> Any:
         # Sessions created by `force_login` name the first backend: load users as below.
-        return active_user_with_roles(user_id)
+        return UserModelBackend().get_user(user_id)
 
 
 def client_ip_address(request: HttpRequest) -> str | None:
@@ -49,12 +48,15 @@ def client_ip_address(request: HttpRequest) -> str | None:
 
 
 class UserModelBackend(ModelBackend):
-    """Django's ModelBackend, loading a session's user together with their role groups.
+    """Django's ModelBackend, loading a session's user with their profile (timezone) in one query.
 
-    Every signed-in page reads the user and then, to decide what to show, their groups: one
-    statement instead of two compiled queries (see incidents/lookups_sql.py). Inactive users get
-    None, as ModelBackend's `user_can_authenticate` gives.
+    Inactive users get None, as ModelBackend's `user_can_authenticate` gives.
     """
 
     def get_user(self, user_id: Any) -> Any:
-        return active_user_with_roles(user_id)
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("profile").get(pk=user_id)
+        except (user_model.DoesNotExist, ValueError, TypeError, OverflowError):
+            return None
+        return user if self.user_can_authenticate(user) else None

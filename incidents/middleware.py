@@ -6,8 +6,6 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-_NOT_LOADED = object()
-
 
 class UserTimezoneMiddleware:
     """Show every time in the signed-in user's timezone (stored times stay UTC)."""
@@ -19,15 +17,9 @@ class UserTimezoneMiddleware:
         tzname = "UTC"
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            # Users loaded by incidents.lookups_sql carry their profile's timezone (None: no
-            # profile); others read the profile.
-            preloaded = getattr(user, "hs_timezone", _NOT_LOADED)
-            if preloaded is not _NOT_LOADED:
-                tzname = str(preloaded or "UTC")
-            else:
-                profile = getattr(user, "profile", None)
-                if profile is not None:
-                    tzname = profile.timezone
+            profile = getattr(user, "profile", None)
+            if profile is not None:
+                tzname = profile.timezone
         try:
             timezone.activate(zoneinfo.ZoneInfo(tzname))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 
 
-class KnownCountPaginator(Paginator):
-    """A Paginator that counts without COUNT(*) when it can.
+class LastPageCountingPaginator(Paginator):
+    """A Paginator that counts a last page from its own rows instead of with COUNT(*).
 
-    The caller may know the total (counted a cheaper way). Otherwise a page is read with one row
-    more than it shows: when that row is not there, the page is the last, and the total is the rows
-    before it plus the ones read. Most timelines and filtered lists fit on one page, so they are
-    listed in one query instead of two; a longer one is counted as before.
+    A page is read with one row more than it shows: when that row is not there, the page is the
+    last, and the total is the rows before it plus the ones read. Most timelines and filtered lists
+    fit on one page, so they are listed in one query instead of two; a longer one is counted as before.
     """
 
-    def __init__(self, *args: Any, known_count: int | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.known_count = known_count
-
-    @cached_property
-    def count(self) -> int:
-        if self.known_count is not None:
-            return self.known_count
-        return int(super().count)
-
     def page(self, number: Any) -> Page:
-        if self.known_count is not None or "count" in self.__dict__:
+        if "count" in self.__dict__:
             return super().page(number)
         try:
             wanted = int(number)

@@ -19,13 +19,6 @@ def _group_names(user: Any) -> set[str]:
     return cached
 
 
-def remember_roles(user: Any, *, admin: bool, responder: bool) -> None:
-    """Record the user's role groups, read with the user (see incidents/lookups_sql.py)."""
-    user._hindsight_groups = {
-        name for name, member in ((Role.ADMIN, admin), (Role.RESPONDER, responder)) if member
-    }
-
-
 def is_admin(user: Any) -> bool:
     """Return True for members of `admin` and for superusers."""
     if not user or not user.is_authenticated or not user.is_active:
@@ -51,26 +44,9 @@ def role_of(user: Any) -> str | None:
     return Role.VIEWER
 
 
-def is_participant(user: Any, incident: Incident) -> bool:
-    """Return True if the user takes part in the incident (and so may see it when private)."""
-    if not user or not user.is_authenticated:
-        return False
-    if user.pk in (incident.commander_id, incident.reporter_id):
-        return True
-    if incident.participants.filter(pk=user.pk).exists():
-        return True
-    # Deleted entries count too: writing in an incident makes you a participant for good.
-    from timeline.models import TimelineEvent
-
-    return TimelineEvent.all_objects.filter(incident=incident, author_id=user.pk).exists()
-
-
 def can_view_incident(user: Any, incident: Incident) -> bool:
-    if not user or not user.is_authenticated or not user.is_active:
-        return False
-    if not incident.private or is_admin(user):
-        return True
-    return is_participant(user, incident)
+    """Return True if the user may see the incident (`Incident.objects.visible_to`'s rule)."""
+    return type(incident).objects.visible_to(user).filter(pk=incident.pk).exists()
 
 
 def can_edit_incident(user: Any, incident: Incident) -> bool:

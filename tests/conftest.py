@@ -101,9 +101,6 @@ def _rows_from_data_migrations(request: Any) -> None:
     for name in ("viewer", "responder", "admin"):
         Group.objects.get_or_create(name=name)
     Counter.objects.get_or_create(name="incident")
-    from incidents.signals import recount_public_incidents
-
-    recount_public_incidents()
     from incidents.postmortems.choices import DEFAULT_SECTIONS
     from incidents.postmortems.models import SectionTemplate
 

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from timeline.choices import EventKind, EventSource
-from timeline.history import HistoryManagerMadeOnce
 
 
 class TimelineEventQuerySet(models.QuerySet["TimelineEvent"]):
@@ -15,6 +16,15 @@ class TimelineEventQuerySet(models.QuerySet["TimelineEvent"]):
 
     def key(self) -> TimelineEventQuerySet:
         return self.filter(is_key=True)
+
+    def visible_to(self, user: Any) -> TimelineEventQuerySet:
+        """Return the events of incidents this user may see (the incident model's privacy rule).
+
+        The incident model is reached through the foreign key, not imported: the timeline app sits
+        below the incidents app.
+        """
+        incident_model: Any = self.model._meta.get_field("incident").related_model
+        return self.filter(incident__in=incident_model.objects.visible_to(user).values("pk"))
 
 
 class VisibleEventManager(models.Manager["TimelineEvent"]):
@@ -25,8 +35,7 @@ class VisibleEventManager(models.Manager["TimelineEvent"]):
 
 
 class TimelineEvent(models.Model):
-    # No index of its own: the indexes below all start with the incident. A lone one let
-    # PostgreSQL's prepared (generic) plans read every entry of a long timeline to show a window.
+    # No index of its own: the indexes below all start with the incident.
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.CASCADE, related_name="events", db_index=False
     )
@@ -53,7 +62,7 @@ class TimelineEvent(models.Model):
     )
 
     # Every edit keeps the previous text here.
-    history = HistoricalRecords(history_manager=HistoryManagerMadeOnce)
+    history = HistoricalRecords()
 
     objects = VisibleEventManager.from_queryset(TimelineEventQuerySet)()
     all_objects = TimelineEventQuerySet.as_manager()

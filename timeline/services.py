@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from timeline.choices import EventKind, EventSource
-from timeline.history import insert_with_history
 from timeline.models import TimelineEvent
 
 MAX_BODY_LENGTH = 20_000
@@ -36,6 +35,7 @@ def _validate(*, kind: str, body: str, occurred_at: datetime | None) -> dict[str
     return errors
 
 
+@transaction.atomic
 def timeline_event_add(
     *,
     incident: Any,
@@ -63,8 +63,9 @@ def timeline_event_add(
         is_key=is_key,
         external_id=external_id,
     )
-    # The entry and its audit-trail row in one statement (what event.save() writes, in one round trip).
-    insert_with_history(event, history_user=_actor(actor), history_date=now)
+    event._history_user = _actor(actor)  # type: ignore[attr-defined]
+    event._history_date = now  # type: ignore[attr-defined]
+    event.save()
     return event
 
 

@@ -72,8 +72,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Django's database sessions, read with one precompiled statement (config/sessions.py).
-SESSION_ENGINE = "config.sessions"
+# Django's database sessions: a sign-out ends the session in every worker at once, and a cache
+# outage cannot sign anyone out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -89,8 +90,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "incidents.context_processors.hindsight",
-                # After Django's csrf processor: pages rendered to be kept get a stand-in token.
-                "incidents.response_cache.csrf_stand_in",
             ],
             # incidents.insights is a module, not an app: its template tags are registered by path.
             "libraries": {"insights": "incidents.insights.templatetags"},
@@ -115,18 +114,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The same backend with a health check that reads the connection instead of querying it.
-    DATABASES["default"]["ENGINE"] = "config.postgresql"
     # PostgreSQL's JIT compiles any query its planner thinks costly: counting 100,000 visible
     # incidents took 334 ms, 257 of them compiling, against 48 ms without (bench/bench_http.py).
     # Short OLTP queries never win it back.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-    # Server-side parameters, and statements prepared once a connection has run them 5 times:
-    # PostgreSQL then skips parsing and planning, which was most of its time for the small
-    # statements every request makes. DB_PREPARED_STATEMENTS=false turns both off (a pooler in
-    # transaction mode that does not track prepared statements, such as PgBouncer before 1.21).
-    if env_bool("DB_PREPARED_STATEMENTS", True):
-        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -213,10 +204,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 CACHE_URL = os.environ.get("CACHE_URL", "")
 # A cache that is down or hung must cost a request little: both caches go on without it.
 REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
-# Rendered pages kept while the database is unchanged (incidents/response_cache.py; PostgreSQL only).
-# RESPONSE_CACHE=false renders every request; entries expire after RESPONSE_CACHE_TTL seconds.
-RESPONSE_CACHE = env_bool("RESPONSE_CACHE", True)
-RESPONSE_CACHE_TTL = int(os.environ.get("RESPONSE_CACHE_TTL", "600"))
 CACHES = {
     "default": (
         {
@@ -227,24 +214,6 @@ CACHES = {
         }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hindsight"}
-    ),
-    # Correct per process too (an entry is only served at the database state it was rendered at);
-    # shared through Redis, one worker's page serves the others.
-    "responses": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "hindsight-responses",
-            "TIMEOUT": RESPONSE_CACHE_TTL,
-            "OPTIONS": REDIS_CACHE_OPTIONS,
-        }
-        if CACHE_URL
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "hindsight-responses",
-            "TIMEOUT": RESPONSE_CACHE_TTL,
-            "OPTIONS": {"MAX_ENTRIES": 300},
-        }
     ),
 }
 

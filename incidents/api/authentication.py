@@ -7,7 +7,6 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from incidents.lookups_sql import usable_api_token
 from incidents.models import ApiToken
 
 # last_used_at is written at most this often per token, to keep reads free of writes.
@@ -29,7 +28,13 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError as error:
             raise exceptions.AuthenticationFailed("Invalid token.") from error
-        token = usable_api_token(ApiToken.hash_key(key))
+        token = (
+            ApiToken.objects.filter(
+                key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, user__is_active=True
+            )
+            .select_related("user__profile")
+            .first()
+        )
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()

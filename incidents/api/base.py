@@ -5,17 +5,11 @@ JSON-only bodies and the `IsApiUser` permission are the REST_FRAMEWORK defaults 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
-
-from incidents.response_cache import cached_response
 
 
 class InputSerializer(serializers.Serializer):
@@ -72,24 +66,3 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 
 WRITE_ERRORS = (400, 403, 404, 413, 415)
-
-
-def cached_json(view: APIView, request: Request, produce: Callable[[], Response]) -> HttpResponse | Response:
-    """`produce()`, rendered as JSON and kept while the database is unchanged (response_cache).
-
-    The browsable API renders as usual. Headers the view sets (an ETag) are kept with the body.
-    """
-    if request.accepted_renderer.format != "json":
-        return produce()
-
-    def render() -> HttpResponse:
-        response = produce()
-        media_type = request.accepted_media_type
-        content = request.accepted_renderer.render(response.data, media_type, view.get_renderer_context())
-        rendered = HttpResponse(content, status=response.status_code, content_type=media_type)
-        for name, value in response.items():
-            if name.lower() != "content-type":
-                rendered[name] = value
-        return rendered
-
-    return cached_response(request, render, request.accepted_media_type)

@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from incidents.lookups_sql import MAX_ID
+from incidents.api.lookups import MAX_ID
 from incidents.services import profile_for
 
 # Times outside this range are typing mistakes, and near year 1 or 9999 a timezone offset

@@ -8,12 +8,13 @@ from typing import Any
 from rest_framework.exceptions import NotFound
 
 from incidents import selectors
-from incidents.lookups_sql import MAX_ID
 from incidents.models import Incident
 
 # Only ASCII digits: "²".isdigit() is true, but int("²") is not a number a client meant.
 _ID = re.compile(r"[0-9]{1,19}")
 _REFERENCE = re.compile(r"INC-[0-9]{1,19}", re.IGNORECASE)
+# The largest value a bigint primary key holds: larger ids cannot exist.
+MAX_ID = 2**63 - 1
 
 
 def parse_id(value: Any) -> int | None:
@@ -25,13 +26,12 @@ def parse_id(value: Any) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def incident_or_404(user: Any, value: Any, *, related: bool = True) -> Incident:
-    """Return the visible incident named by `INC-12` or its numeric id (with its commander,
-    reporter and services loaded unless `related` is False)."""
+def incident_or_404(user: Any, value: Any) -> Incident:
+    """Return the visible incident named by `INC-12` or its numeric id."""
     text = str(value).strip()
     incident = None
     if _REFERENCE.fullmatch(text) or parse_id(text) is not None:
-        incident = selectors.incident_get(user=user, reference=text, related=related)
+        incident = selectors.incident_get(user=user, reference=text)
     if incident is None:
         raise NotFound("No such incident.")
     return incident

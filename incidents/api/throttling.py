@@ -9,13 +9,30 @@ Redis cache with CACHE_URL makes one budget for every worker and host).
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
+from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from incidents.models import ApiToken
-from incidents.response_cache import CACHE_ERRORS, cache_unavailable
+
+logger = logging.getLogger(__name__)
+
+# What a cache that is down or unreachable raises (Django's Redis cache uses redis-py).
+CACHE_ERRORS = (RedisError, OSError)
+_last_warning = 0.0
+
+
+def _cache_unavailable() -> None:
+    """Log that the cache failed (Redis down or unreachable), at most once a minute per process."""
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= 60:
+        _last_warning = now
+        logger.warning("Cache unavailable; API throttle counts are not kept.", exc_info=True)
 
 
 class WindowCountThrottle(SimpleRateThrottle):
@@ -42,7 +59,7 @@ class WindowCountThrottle(SimpleRateThrottle):
         except CACHE_ERRORS:
             # The shared cache is down (CACHE_URL's Redis stopped): a limit that cannot be counted
             # lets requests through rather than failing every one of them.
-            cache_unavailable("API throttle counts")
+            _cache_unavailable()
             return True
         return count <= self.num_requests
 

@@ -6,7 +6,6 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -16,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors, services
-from incidents.api.base import WRITE_ERRORS, cached_json, errors
+from incidents.api.base import WRITE_ERRORS, errors
 from incidents.api.lookups import incident_or_404
 from incidents.api.serializers import (
     IncidentSerializer,
@@ -25,7 +24,6 @@ from incidents.api.serializers import (
 )
 from incidents.exceptions import ConflictError
 from incidents.filters import IncidentFilterSet
-from incidents.lookups_sql import load_incidents_people_and_services
 from incidents.models import Incident
 
 INCIDENT_ID = OpenApiParameter(
@@ -42,7 +40,6 @@ IF_MATCH = OpenApiParameter(
     required=False,
     description="The `version` (or ETag) you read; a stale one is refused with 409.",
 )
-PAGING_PARAMETERS = frozenset({"page", "page_size"})
 _ETAG_VERSION = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
@@ -100,20 +97,11 @@ class IncidentViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Incident]:
-        # People, services and originals are loaded for the page only (see `list`).
-        return selectors.incident_list(user=self.request.user, related=False)
+        return selectors.incident_list(user=self.request.user)
 
-    def list(self, request: Request) -> HttpResponse | Response:
-        # Kept while the database is unchanged: the list is the API's most read and costliest page.
-        return cached_json(self, request, lambda: self._list(request))
-
-    def _list(self, request: Request) -> Response:
+    def list(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
-        if not set(request.query_params) - PAGING_PARAMETERS and self.paginator is not None:
-            # Unfiltered: the count of visible incidents is kept rather than counted row by row.
-            self.paginator.known_count = selectors.incident_count(user=request.user)  # type: ignore[attr-defined]
         page = self.paginate_queryset(queryset)
-        load_incidents_people_and_services(page or [])
         serializer = self.get_serializer(page, many=True)
         return self.get_paginated_response(serializer.data)
 
@@ -130,8 +118,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
         response["Location"] = response.data["url"]
         return response
 
-    def retrieve(self, request: Request, id: str) -> HttpResponse | Response:
-        return cached_json(self, request, lambda: self._respond(incident_or_404(request.user, id)))
+    def retrieve(self, request: Request, id: str) -> Response:
+        return self._respond(incident_or_404(request.user, id))
 
     def partial_update(self, request: Request, id: str) -> Response:
         incident = incident_or_404(request.user, id)
@@ -161,5 +149,4 @@ class IncidentChildViewSet(viewsets.GenericViewSet):
     """Lists and creates things inside one incident: `/incidents/{incident_id}/<things>/`."""
 
     def incident(self) -> Incident:
-        # The things inside an incident never show its people or services: the incident alone.
-        return incident_or_404(self.request.user, self.kwargs["incident_id"], related=False)
+        return incident_or_404(self.request.user, self.kwargs["incident_id"])

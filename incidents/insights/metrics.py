@@ -18,7 +18,6 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from incidents import selectors
 from incidents.choices import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -48,7 +47,7 @@ QUALITY_LIST_LIMIT = 100
 
 def insight_incidents(*, user: Any, filters: InsightsFilters | None = None) -> QuerySet[Incident]:
     """Return the countable incidents the user may see, narrowed by the filters."""
-    qs = Incident.objects.countable().filter(selectors.visible_incidents_q(user))
+    qs = Incident.objects.countable().visible_to(user)
     if filters is None:
         return qs
     if filters.since:

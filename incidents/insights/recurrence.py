@@ -92,8 +92,8 @@ def fix_outcomes(*, user: Any, actions: Iterable[RemediationAction]) -> dict[int
     if all_services and all_categories:
         rows = (
             Incident.objects.countable()
+            .visible_to(user)
             .filter(
-                selectors.visible_incidents_q(user),
                 started_at__gt=earliest,
                 services__in=all_services,
                 causes__category__in=all_categories,

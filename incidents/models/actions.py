@@ -6,10 +6,10 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from incidents.choices import OPEN_ACTION_STATUSES, ActionKind, ActionPriority, ActionStatus
-from timeline.history import HistoryManagerMadeOnce
+from incidents.models.incidents import IncidentScopedQuerySet
 
 
-class RemediationActionQuerySet(models.QuerySet["RemediationAction"]):
+class RemediationActionQuerySet(IncidentScopedQuerySet):
     def open(self) -> RemediationActionQuerySet:
         return self.filter(status__in=OPEN_ACTION_STATUSES)
 
@@ -43,7 +43,7 @@ class RemediationAction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(history_manager=HistoryManagerMadeOnce, m2m_fields=[causes])
+    history = HistoricalRecords(m2m_fields=[causes])
 
     objects = RemediationActionQuerySet.as_manager()
 

@@ -3,7 +3,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from incidents.choices import CauseCategory, CauseRole, CauseStatus
-from timeline.history import HistoryManagerMadeOnce
+from incidents.models.incidents import IncidentScopedQuerySet
 
 
 class Cause(models.Model):
@@ -23,7 +23,9 @@ class Cause(models.Model):
     # When the status last changed (suspected → confirmed, …); the history keeps every step.
     status_changed_at = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords(history_manager=HistoryManagerMadeOnce, m2m_fields=[evidence])
+    history = HistoricalRecords(m2m_fields=[evidence])
+
+    objects = IncidentScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

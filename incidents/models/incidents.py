@@ -5,12 +5,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from incidents.choices import ACTIVE_STATUSES, Severity, Status
-from timeline.history import HistoryManagerMadeOnce
+from incidents.permissions import is_admin
+from timeline.models import TimelineEvent
 
 
 class Service(models.Model):
@@ -18,7 +19,7 @@ class Service(models.Model):
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(history_manager=HistoryManagerMadeOnce)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -27,15 +28,12 @@ class Service(models.Model):
         return self.name
 
 
-# Counter names: the reference sequence, and how many incidents are public (kept by
-# incidents/signals.py on every save and delete, so counting what a user may see never scans every
-# incident: see selectors.incident_count).
+# The counter that numbers incidents (INC-<n>).
 REFERENCE_COUNTER = "incident"
-PUBLIC_INCIDENTS_COUNTER = "public-incidents"
 
 
 class Counter(models.Model):
-    """A named number kept under a row lock: the gapless reference sequence, the public count."""
+    """A named number kept under a row lock: the gapless reference sequence."""
 
     name = models.CharField(max_length=50, unique=True)
     value = models.PositiveBigIntegerField(default=0)
@@ -45,6 +43,27 @@ class Counter(models.Model):
 
 
 class IncidentQuerySet(models.QuerySet["Incident"]):
+    def visible_to(self, user: Any) -> IncidentQuerySet:
+        """Return the incidents this user may see: Hindsight's one privacy rule.
+
+        Everyone signed in (and active) sees public incidents; a private incident is seen by its
+        commander, its reporter, the people added to it, anyone who wrote in its timeline (deleted
+        entries count: writing makes you a participant for good) and admins. Every selector, view,
+        feed, export, count and search scopes through this method or its equivalents on the
+        models inside an incident (`visible_to` on entries, causes, actions, updates, …).
+        """
+        if not user or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if is_admin(user):
+            return self
+        added = Exists(
+            Incident.participants.through.objects.filter(incident_id=OuterRef("pk"), user_id=user.pk)
+        )
+        wrote_in = Exists(TimelineEvent.all_objects.filter(incident=OuterRef("pk"), author_id=user.pk))
+        return self.filter(
+            Q(private=False) | Q(commander_id=user.pk) | Q(reporter_id=user.pk) | added | wrote_in
+        )
+
     def active(self) -> IncidentQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
 
@@ -102,7 +121,6 @@ class Incident(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(
-        history_manager=HistoryManagerMadeOnce,
         m2m_fields=[services],
         excluded_fields=["version", "updated_at"],
     )
@@ -115,12 +133,6 @@ class Incident(models.Model):
             models.Index(fields=["status", "severity"]),
             models.Index(fields=["-started_at", "-number"]),
             models.Index(fields=["private"]),
-            # Counting the private incidents a user may see reads this index alone (selectors).
-            models.Index(
-                fields=["commander", "reporter", "id"],
-                condition=Q(private=True),
-                name="incident_private_people",
-            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -134,15 +146,6 @@ class Incident(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("incident-detail", args=[self.reference])
-
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any, **kwargs: Any) -> Incident:
-        instance = super().from_db(db, field_names, values, **kwargs)
-        # What the database holds, so a save can tell whether the incident became (or stopped
-        # being) public without reading it again (incidents/signals.py).
-        if "private" in field_names:
-            instance._saved_private = instance.private  # type: ignore[attr-defined]
-        return instance
 
     @property
     def is_active(self) -> bool:
@@ -168,3 +171,11 @@ class Incident(models.Model):
     @property
     def time_to_resolve(self) -> int | None:
         return self._seconds_since_start(self.resolved_at)
+
+
+class IncidentScopedQuerySet(models.QuerySet[Any]):
+    """The queryset of a model that lives inside one incident (a cause, an action item, …)."""
+
+    def visible_to(self, user: Any) -> IncidentScopedQuerySet:
+        """Return the rows of incidents this user may see (`IncidentQuerySet.visible_to`)."""
+        return self.filter(incident__in=Incident.objects.visible_to(user).values("pk"))

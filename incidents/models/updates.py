@@ -4,7 +4,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from incidents.choices import Audience, Status
-from timeline.history import HistoryManagerMadeOnce
+from incidents.models.incidents import IncidentScopedQuerySet
 
 
 class StatusUpdate(models.Model):
@@ -25,7 +25,9 @@ class StatusUpdate(models.Model):
         related_name="status_update",
     )
 
-    history = HistoricalRecords(history_manager=HistoryManagerMadeOnce)
+    history = HistoricalRecords()
+
+    objects = IncidentScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-posted_at", "-id"]

@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from incidents.models import IncidentScopedQuerySet
 from incidents.postmortems.choices import (
     PostmortemStatus,
     ReviewDecision,
@@ -36,7 +37,7 @@ class SectionTemplate(models.Model):
         return f"{self.position}. {self.title}"
 
 
-class PostmortemQuerySet(models.QuerySet["Postmortem"]):
+class PostmortemQuerySet(IncidentScopedQuerySet):
     def unpublished(self) -> PostmortemQuerySet:
         return self.exclude(status=PostmortemStatus.PUBLISHED)
 

@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from incidents.models import Incident
 from incidents.postmortems.choices import PostmortemStatus
 from incidents.postmortems.models import Postmortem, Revision, Section
-from incidents.selectors import visible_incidents_q
 
 
 def postmortem_for(*, incident: Incident) -> Postmortem | None:
@@ -67,7 +66,7 @@ def postmortems_due(*, user: Any) -> QuerySet[Postmortem]:
     """Return unpublished postmortems of incidents the user may see, soonest due first."""
     return (
         Postmortem.objects.unpublished()
-        .filter(incident__in=Incident.objects.filter(visible_incidents_q(user)).values("pk"))
+        .visible_to(user)
         .select_related("incident", "incident__commander")
         .order_by("due_date", "incident__number")
     )

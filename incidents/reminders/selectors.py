@@ -9,7 +9,6 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from incidents.models import Incident
 from incidents.reminders.models import Notification, NotificationPreference, Rule
 from incidents.reminders.services import channels_for
-from incidents.selectors import visible_incidents_q
 
 REDACTED_TITLE = "A reminder about a private incident"
 
@@ -18,7 +17,7 @@ def notification_list(*, user: Any, unread: bool = False) -> QuerySet[Notificati
     """Return the user's notifications, newest first, each flagged `can_see` its incident."""
     if not user or not user.is_authenticated:
         return Notification.objects.none()
-    visible = Incident.objects.filter(visible_incidents_q(user)).values("pk")
+    visible = Incident.objects.visible_to(user).values("pk")
     qs = Notification.objects.filter(recipient=user).annotate(
         can_see=Case(
             When(Q(incident__isnull=True) | Q(incident__in=visible), then=Value(True)),

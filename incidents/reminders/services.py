@@ -30,7 +30,6 @@ from incidents.reminders.models import (
 )
 from incidents.reminders.quiet import QuietHours
 from incidents.reminders.rules import Candidate
-from incidents.selectors import visible_incidents_q
 
 SNOOZE_SALT = "hindsight.reminders.snooze"
 SNOOZE_CHOICES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
@@ -88,7 +87,7 @@ def _private_visibility(candidates: Sequence[Candidate]) -> set[tuple[int, int]]
     visible: set[tuple[int, int]] = set()
     # One query per recipient with private incidents in this batch: private incidents are rare.
     for user, ids in wanted.items():
-        for pk in Incident.objects.filter(visible_incidents_q(user), pk__in=ids).values_list("pk", flat=True):
+        for pk in Incident.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True):
             visible.add((user.pk, pk))
     return visible
 

@@ -1,16 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from django import template
-from django.conf import settings
-from django.template.loader import get_template
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from incidents.markdown import render_markdown
-from incidents.response_cache import CSRF_STAND_IN
 
 register = template.Library()
 
@@ -46,82 +42,15 @@ def iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-class TimelineEntry(NamedTuple):
-    """Everything one timeline entry's HTML depends on (templates/timeline/_event.html), for a
-    given viewer: the entry's decorated fields, what the viewer may do, and where its forms post."""
-
-    sid: str
-    kind: str
-    kind_label: str
-    is_key: bool
-    deleted_at: bool
-    edited_at: bool
-    source: str
-    body: str
-    byline: str
-    when_iso: str
-    when_title: str
-    when_date: str
-    when_clock: str
-    just_added: bool
-    can_edit: bool
-    show_deleted: bool
-    timeline_url: str
-
-
-# Entries with longer text are rendered each time, so that the remembered ones stay within about
-# 10 MB per process (2,048 of them, text and HTML).
-_REMEMBER_BODIES_UP_TO = 2000
-
-
-@register.simple_tag(takes_context=True)
-def timeline_entry(context: template.Context, event: Any) -> SafeString:
-    """Render one decorated entry (incidents.views.timeline.decorate) as `<li>`.
-
-    The incident page shows up to 50 entries and rendering them was half of its time, although
-    an entry changes rarely. The HTML is a function of `TimelineEntry` alone, so each process
-    remembers the latest two thousand: a pin, an edit, a deletion, another timezone or another
-    role is another key, never a stale entry. With DEBUG templates are re-read, so nothing is kept.
-    """
+@register.inclusion_tag("timeline/_event.html", takes_context=True)
+def timeline_entry(context: template.Context, event: Any) -> dict[str, Any]:
+    """Render one decorated entry (incidents.views.timeline.decorate) as `<li>`."""
     just_added = context.get("just_added")
-    entry = TimelineEntry(
-        sid=event.sid,
-        kind=event.kind,
-        kind_label=event.kind_label,
-        is_key=bool(event.is_key),
-        deleted_at=event.deleted_at is not None,
-        edited_at=event.edited_at is not None,
-        source=event.source,
-        body=event.body,
-        byline=event.byline,
-        when_iso=event.when_iso,
-        when_title=event.when_title,
-        when_date=event.when_date,
-        when_clock=event.when_clock,
-        just_added=bool(just_added is not None and just_added.pk == event.pk),
-        can_edit=bool(context.get("can_edit")),
-        show_deleted=bool(context.get("show_deleted")),
-        timeline_url=str(context.get("timeline_url", "")),
-    )
-    remember = not settings.DEBUG and len(entry.body) <= _REMEMBER_BODIES_UP_TO
-    render = _render_entry if remember else _render_entry.__wrapped__
-    csrf_token = context.get("csrf_token")
-    # Remembered entries hold the stand-in for the CSRF token: this request's goes in (while a page
-    # is rendered to be kept, the token in the context is that same stand-in).
-    html = render(entry).replace(CSRF_STAND_IN, str(csrf_token) if csrf_token else "")
-    return mark_safe(html)  # noqa: S308
-
-
-@lru_cache(maxsize=2048)
-def _render_entry(entry: TimelineEntry) -> str:
-    return str(
-        get_template("timeline/_event.html").render(
-            {
-                "event": entry,
-                "can_edit": entry.can_edit,
-                "show_deleted": entry.show_deleted,
-                "timeline_url": entry.timeline_url,
-                "csrf_token": CSRF_STAND_IN,
-            }
-        )
-    )
+    event.just_added = just_added is not None and just_added.pk == event.pk
+    return {
+        "event": event,
+        "can_edit": context.get("can_edit"),
+        "show_deleted": context.get("show_deleted"),
+        "timeline_url": context.get("timeline_url", ""),
+        "csrf_token": context.get("csrf_token"),
+    }

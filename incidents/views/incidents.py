@@ -19,9 +19,8 @@ from incidents.forms import (
     split_names,
 )
 from incidents.models import Incident
-from incidents.pagination import KnownCountPaginator
+from incidents.pagination import LastPageCountingPaginator
 from incidents.permissions import can_edit_incident, is_responder
-from incidents.response_cache import cached_response
 from incidents.views.common import (
     INVALID,
     add_service_errors,
@@ -41,17 +40,10 @@ SEVERITY_OPTIONS = [
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     """List visible incidents with the filters the API shares; htmx gets just the results."""
-    # Kept while the database is unchanged, as the incident page (response_cache).
-    return cached_response(request, lambda: _incident_list(request))
-
-
-def _incident_list(request: HttpRequest) -> HttpResponse:
     filterset = IncidentFilterSet(request.GET or None, queryset=selectors.incident_list(user=request.user))
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
-    # Unfiltered, the total of visible incidents is kept rather than counted (selectors.incident_count).
-    known_count = None if set(request.GET) - {"page"} else selectors.incident_count(user=request.user)
-    page = KnownCountPaginator(
-        queryset.order_by("-started_at", "-number"), INCIDENTS_PER_PAGE, known_count=known_count
+    page = LastPageCountingPaginator(
+        queryset.order_by("-started_at", "-number"), INCIDENTS_PER_PAGE
     ).get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
@@ -110,7 +102,7 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
         "related": list(
             selectors.related_incidents(user=request.user, incident=incident, causes=causes)[:10]
         ),
-        "duplicates": list(incident.duplicates.filter(selectors.visible_incidents_q(request.user))[:20]),
+        "duplicates": list(incident.duplicates.visible_to(request.user)[:20]),
         "milestones": milestone_rows(incident),
     }
     context.update(timeline_context(request, incident))
@@ -135,11 +127,6 @@ def milestone_rows(incident: Incident) -> list[dict[str, Any]]:
 
 @login_required
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    # Kept while the database is unchanged: rendering is most of the page's cost (response_cache).
-    return cached_response(request, lambda: _incident_detail(request, reference))
-
-
-def _incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(request, reference)
     return render(request, "incidents/incident_detail.html", detail_context(request, incident))
 

@@ -56,8 +56,7 @@ def _event_url(incident: Incident, event: TimelineEvent) -> str:
 
 
 def _author_name(event: TimelineEvent) -> str:
-    name = getattr(event, "author_username", None)  # read with the entry (timeline_window)
-    return str(name) if name is not None else str(event.author.get_username() if event.author else "")
+    return str(event.author.get_username() if event.author else "")
 
 
 def decorate(events: list[TimelineEvent]) -> list[TimelineEvent]:

@@ -201,9 +201,9 @@ def test_a_cache_that_hangs_costs_each_call_its_timeout_not_the_request(
     assert written.status_code == 201
 
 
-def test_with_cache_url_both_caches_give_up_after_half_a_second() -> None:
-    """What the settings make of CACHE_URL (read in a fresh process, as a worker starts): both the
-    throttle counts and the kept responses are in that Redis, each call bounded by the timeouts."""
+def test_with_cache_url_the_cache_gives_up_after_half_a_second() -> None:
+    """What the settings make of CACHE_URL (read in a fresh process, as a worker starts): the
+    throttle counts are in that Redis, each call bounded by the timeouts."""
     script = (
         "import json, django; from django.conf import settings; django.setup(); "
         "print(json.dumps({alias: [c['BACKEND'], c['LOCATION'], c['OPTIONS']] "
@@ -224,7 +224,7 @@ def test_with_cache_url_both_caches_give_up_after_half_a_second() -> None:
     )
     caches_config = json.loads(out.stdout.strip().splitlines()[-1])
 
-    assert set(caches_config) == {"default", "responses"}
+    assert set(caches_config) == {"default"}
     for backend, location, options in caches_config.values():
         assert backend == "django.core.cache.backends.redis.RedisCache"
         assert location == "redis://127.0.0.1:6379/9"

@@ -1,4 +1,4 @@
-"""KnownCountPaginator: a page that is the last is counted from its own rows, without COUNT(*)."""
+"""LastPageCountingPaginator: a page that is the last is counted from its own rows, without COUNT(*)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ import pytest
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
-from incidents.pagination import KnownCountPaginator
-from incidents.services import api_token_create
+from incidents.pagination import LastPageCountingPaginator
 from tests.factories import IncidentFactory, TimelineEventFactory
 from timeline.models import TimelineEvent
 
@@ -24,7 +22,7 @@ def entries(incident: Any) -> Any:
 
 def page_of(rows: Any, number: Any, per_page: int = 20) -> tuple[Any, int, int]:
     with CaptureQueriesContext(connection) as queries:
-        paginator = KnownCountPaginator(rows, per_page)
+        paginator = LastPageCountingPaginator(rows, per_page)
         page = paginator.page(number)
         listed = list(page)
         count = paginator.count
@@ -61,49 +59,22 @@ def test_pages_past_the_end_and_bad_numbers_are_refused_as_before() -> None:
     incident = IncidentFactory()
     TimelineEventFactory.create_batch(25, incident=incident)
     with pytest.raises(EmptyPage):
-        KnownCountPaginator(entries(incident), 20).page(3)
+        LastPageCountingPaginator(entries(incident), 20).page(3)
     with pytest.raises(EmptyPage):
-        KnownCountPaginator(entries(incident), 20).page(0)
+        LastPageCountingPaginator(entries(incident), 20).page(0)
     with pytest.raises(PageNotAnInteger):
-        KnownCountPaginator(entries(incident), 20).page("two")
+        LastPageCountingPaginator(entries(incident), 20).page("two")
     with pytest.raises(EmptyPage):
-        KnownCountPaginator(entries(IncidentFactory()), 20).page(2)
+        LastPageCountingPaginator(entries(IncidentFactory()), 20).page(2)
 
 
 def test_orphans_join_the_last_page() -> None:
     incident = IncidentFactory()
     TimelineEventFactory.create_batch(22, incident=incident)
 
-    paginator = KnownCountPaginator(entries(incident), 20, orphans=3)
+    paginator = LastPageCountingPaginator(entries(incident), 20, orphans=3)
     page = paginator.page(1)
 
     assert len(page) == 22
     assert paginator.count == 22
     assert paginator.num_pages == 1
-
-
-def test_a_known_count_is_used_when_given() -> None:
-    incident = IncidentFactory()
-    TimelineEventFactory.create_batch(30, incident=incident)
-
-    paginator = KnownCountPaginator(entries(incident), 20, known_count=30)
-    with CaptureQueriesContext(connection) as queries:
-        assert len(list(paginator.page(2))) == 10
-    assert paginator.count == 30
-    assert len(queries) == 1
-
-
-def test_the_api_reports_the_same_count_and_links(owner: Any) -> None:
-    incident = IncidentFactory(commander=owner)
-    TimelineEventFactory.create_batch(25, incident=incident, author=owner)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=owner, name='t')[1]}")
-    url = f"/api/v1/incidents/{incident.reference}/timeline/"
-
-    first, second = client.get(url).json(), client.get(url + "?page=2").json()
-
-    assert (first["count"], len(first["results"]), first["previous"]) == (25, 20, None)
-    assert first["next"].endswith("?page=2")
-    assert (second["count"], len(second["results"]), second["next"]) == (25, 5, None)
-    assert client.get(url + "?page=3").status_code == 404
-    assert client.get(url + "?page=last").json()["results"] == second["results"]

@@ -83,7 +83,7 @@ def test_query_counts_do_not_grow_with_the_data(
     _grow(world, owner)
     larger = _counts(client, routes)
     # A list that fits on one page is counted from the page itself; past one page it takes one
-    # COUNT(*) more (incidents.pagination.KnownCountPaginator). A query per row would add 18.
+    # COUNT(*) more (incidents.pagination.LastPageCountingPaginator). A query per row would add 18.
     grown = {
         template: f"{small[template]} → {large[template]} → {larger[template]}"
         for template in small

@@ -1,4 +1,4 @@
-"""Sessions are Django's database sessions, read by one precompiled statement (config/sessions.py)."""
+"""Sessions are Django's database sessions: signing in and out, expiry, deactivated users."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
-
-from config.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
 

@@ -39,7 +39,6 @@ from incidents.choices import (
     Status,
 )
 from incidents.models import (
-    PUBLIC_INCIDENTS_COUNTER,
     Cause,
     Counter,
     Incident,
@@ -277,9 +276,6 @@ class Command(BaseCommand):
             for index, started in enumerate(starts)
         ]
         _bulk_write(Incident, incidents)
-        # Bulk inserts send no signals: keep the public-incident count in this same transaction.
-        public = sum(1 for incident in incidents if not incident.private)
-        Counter.objects.filter(name=PUBLIC_INCIDENTS_COUNTER).update(value=F("value") + public)
         service_name = {incident.pk: main_service[incident.number].name for incident in incidents}
 
         links = Incident.services.through
