@@ -219,6 +219,20 @@ end
 """
 
 
+def poll_script(path: str) -> str:
+    """A client that polls a timeline as a dashboard would: it sends back the ETag it last saw."""
+    return f"""
+local etag = nil
+request = function()
+  if etag then wrk.headers["If-None-Match"] = etag end
+  return wrk.format("GET", "{path}")
+end
+response = function(status, headers, body)
+  if headers["ETag"] then etag = headers["ETag"] end
+end
+"""
+
+
 def endpoints(fx: dict[str, Any]) -> list[Endpoint]:
     from django.conf import settings
     from django.urls import NoReverseMatch
@@ -250,12 +264,20 @@ def endpoints(fx: dict[str, Any]) -> list[Endpoint]:
             post_script(fx["token"], fx["write_ids"]),
         ),
         Endpoint("page", "incident page (HTML, signed in)", page, 0.10, cookie),
+        Endpoint(
+            "poll",
+            "GET …/timeline/ polled with If-None-Match",
+            f"/api/v1/incidents/{incident.pk}/timeline/",
+            None,
+            api,
+            poll_script(f"/api/v1/incidents/{incident.pk}/timeline/"),
+        ),
     ]
 
 
 def probe(base: str, endpoint: Endpoint, fx: dict[str, Any]) -> str | None:
     """Return why the endpoint cannot be measured (not built yet, an error), or None."""
-    if endpoint.script:
+    if endpoint.script and endpoint.key != "poll":
         status, body = harness.http_send(
             base + endpoint.path,
             "POST",

@@ -41,7 +41,14 @@ def incident_get(*, user: Any, reference: str | int) -> Incident | None:
         lookup = {"pk": int(value)}
     else:
         return None
-    return incident_list(user=user).filter(**lookup).first()
+    # Services are loaded when shown (one query then): most callers only need the incident.
+    queryset = Incident.objects.visible_to(user).select_related("commander", "reporter", "duplicate_of")
+    incident = next(iter(queryset.filter(**lookup).order_by()[:1]), None)
+    if incident is not None:
+        # Found through the privacy rule for this user: later checks in this request need not ask
+        # the database again (permissions.can_view_incident).
+        incident.visible_to_user_id = user.pk  # type: ignore[attr-defined]
+    return incident
 
 
 def active_incidents(*, user: Any) -> QuerySet[Incident]:

@@ -28,15 +28,12 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError as error:
             raise exceptions.AuthenticationFailed("Invalid token.") from error
-        token = (
-            ApiToken.objects.filter(
+        try:
+            token = ApiToken.objects.select_related("user__profile").get(
                 key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, user__is_active=True
             )
-            .select_related("user__profile")
-            .first()
-        )
-        if token is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        except ApiToken.DoesNotExist as error:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.") from error
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

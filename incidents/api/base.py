@@ -8,8 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 
 class InputSerializer(serializers.Serializer):
@@ -53,6 +56,7 @@ FIELD_ERRORS_SCHEMA: dict[str, Any] = {
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     """Return the documented error responses for `codes` (401 and 429 are always possible)."""
     described = {
+        304: OpenApiResponse(description="Not modified: the `If-None-Match` ETag is still current."),
         400: OpenApiResponse(FIELD_ERRORS_SCHEMA, description="Invalid input: field errors in JSON."),
         401: OpenApiResponse(ErrorSerializer, description="No credentials, or a bad or revoked token."),
         403: OpenApiResponse(ErrorSerializer, description="Signed in, but not allowed to do this."),
@@ -66,3 +70,18 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 
 WRITE_ERRORS = (400, 403, 404, 413, 415)
+
+
+def not_modified(request: Request, etag: str) -> Response | None:
+    """Return a 304 for a GET whose `If-None-Match` names `etag` (weak or strong), else None.
+
+    Called before the representation is built, so a client that polls an unchanged resource costs
+    one lookup and no serialization.
+    """
+    header = request.headers.get("If-None-Match")
+    if request.method not in ("GET", "HEAD") or not header:
+        return None
+    wanted = {tag.removeprefix("W/") for tag in parse_etags(header)}
+    if "*" in wanted or etag in wanted:
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+    return None

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
-from incidents.api.base import WRITE_ERRORS, InputSerializer, errors
+from incidents.api.base import WRITE_ERRORS, InputSerializer, errors, not_modified
 from incidents.api.fields import ApiDateTimeField, StrictBooleanField, StrictCharField, utc_iso
 from incidents.api.lookups import id_or_404
 from incidents.api.serializers import NULLABLE_USERNAME
@@ -95,9 +95,11 @@ def _require_edit(user: Any, incident: Any) -> None:
 @extend_schema_view(
     list=extend_schema(
         summary="An incident's timeline",
-        description="Ordered by `occurred_at`, then `recorded_at`. Deleted entries are left out.",
+        description="Ordered by `occurred_at`, then `recorded_at`. Deleted entries are left out. "
+        "The response's `ETag` changes with every write in the incident: send it back as "
+        "`If-None-Match` to get `304 Not Modified` while nothing changed.",
         parameters=[NESTED_INCIDENT_ID],
-        responses={200: TimelineEventSerializer(many=True), **errors(404)},
+        responses={200: TimelineEventSerializer(many=True), **errors(304, 404)},
     ),
     create=extend_schema(
         summary="Add a timeline entry",
@@ -113,8 +115,14 @@ class IncidentTimelineViewSet(IncidentChildViewSet):
 
     def list(self, request: Request, incident_id: str) -> Response:
         incident = self.incident()
+        etag = f'"timeline-{incident.record_version}"'
+        unchanged = not_modified(request, etag)
+        if unchanged is not None:
+            return unchanged
         page = self.paginate_queryset(timeline_selectors.timeline_for_incident(incident=incident))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response["ETag"] = etag
+        return response
 
     def create(self, request: Request, incident_id: str) -> Response:
         incident = self.incident()

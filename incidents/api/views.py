@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors, services
-from incidents.api.base import WRITE_ERRORS, errors
+from incidents.api.base import WRITE_ERRORS, errors, not_modified
 from incidents.api.lookups import incident_or_404
 from incidents.api.serializers import (
     IncidentSerializer,
@@ -77,7 +77,7 @@ def _expected_version(request: Request, body_version: int | None, incident: Inci
     retrieve=extend_schema(
         summary="Get an incident",
         parameters=[INCIDENT_ID],
-        responses={200: IncidentSerializer, **errors(404)},
+        responses={200: IncidentSerializer, **errors(304, 404)},
     ),
     partial_update=extend_schema(
         summary="Edit an incident",
@@ -119,7 +119,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return response
 
     def retrieve(self, request: Request, id: str) -> Response:
-        return self._respond(incident_or_404(request.user, id))
+        incident = incident_or_404(request.user, id)
+        return not_modified(request, _etag(incident)) or self._respond(incident)
 
     def partial_update(self, request: Request, id: str) -> Response:
         incident = incident_or_404(request.user, id)

@@ -103,7 +103,7 @@ def fix_outcomes(*, user: Any, actions: Iterable[RemediationAction]) -> dict[int
             )
             .distinct()
         )
-        for pk, reference, title, started_at, service_id, category, status in rows.iterator(chunk_size=2000):
+        for pk, reference, title, started_at, service_id, category, status in rows:
             if (
                 status == CauseStatus.RULED_OUT
                 or service_id not in all_services

@@ -117,12 +117,16 @@ class Incident(models.Model):
 
     # Optimistic concurrency: a PATCH carrying a stale version is refused with 409.
     version = models.PositiveIntegerField(default=1)
+    # Moves on with every write to what is inside the incident (timeline entries, causes, action
+    # items, status updates: incidents/signals.py): the ETag of its timeline, so clients that poll
+    # get 304 Not Modified until something changed.
+    record_version = models.PositiveBigIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(
         m2m_fields=[services],
-        excluded_fields=["version", "updated_at"],
+        excluded_fields=["version", "record_version", "updated_at"],
     )
 
     objects = IncidentQuerySet.as_manager()
