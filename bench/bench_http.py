@@ -135,9 +135,12 @@ def fixtures() -> dict[str, Any]:
 class BackgroundWriter:
     """Add timeline entries through the API at a steady rate while reads are measured.
 
-    One keep-alive connection, paced by the clock (a slow answer is caught up, never skipped
-    silently): the achieved rate is what `rate()` reports, failed writes are counted.
+    Several writers (as several responders would be), each on its own keep-alive connection, take
+    turns from one schedule paced by the clock: a slow answer is caught up, never skipped, so the
+    achieved rate that `rate()` reports is what the server sustained. Failed writes are counted.
     """
+
+    CONNECTIONS = 4
 
     def __init__(self, base: str, token: str, incident_ids: list[int], per_second: float) -> None:
         self.base = urlsplit(base)
@@ -148,8 +151,13 @@ class BackgroundWriter:
         self.failed = 0
         self.started = 0.0
         self.stopped = 0.0
+        self._issued = 0
+        self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bench-writer", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._run, name=f"bench-writer-{n}", daemon=True)
+            for n in range(self.CONNECTIONS)
+        ]
 
     def add_incident(self, pk: int) -> None:
         if pk not in self.incident_ids:
@@ -157,12 +165,14 @@ class BackgroundWriter:
 
     def __enter__(self) -> BackgroundWriter:
         self.started = time.monotonic()
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join(timeout=30)
+        for thread in self._threads:
+            thread.join(timeout=30)
         self.stopped = time.monotonic()
 
     def rate(self) -> float:
@@ -172,14 +182,21 @@ class BackgroundWriter:
     def _connection(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(self.base.hostname or "127.0.0.1", self.base.port, timeout=10)
 
+    def _next(self) -> tuple[int, float]:
+        """Take the next write off the schedule: its number and when it is due."""
+        with self._lock:
+            self._issued += 1
+            return self._issued, self.started + self._issued * self.interval
+
     def _run(self) -> None:
         connection = self._connection()
         headers = {"Content-Type": "application/json", "Authorization": f"Token {self.token}"}
-        n = 0
-        next_at = time.monotonic()
         while not self._stop.is_set():
+            n, due = self._next()
+            delay = due - time.monotonic()
+            if delay > 0 and self._stop.wait(delay):
+                break
             pk = self.incident_ids[n % len(self.incident_ids)]
-            n += 1
             body = json.dumps(
                 {"kind": "note", "body": f"Writer entry {n}: error rate on **api** back to normal."}
             )
@@ -187,18 +204,16 @@ class BackgroundWriter:
                 connection.request("POST", f"/api/v1/incidents/{pk}/timeline/", body, headers)
                 response = connection.getresponse()
                 response.read()
-                if response.status == 201:
+                ok = response.status == 201
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection.close()
+                connection = self._connection()
+            with self._lock:
+                if ok:
                     self.done += 1
                 else:
                     self.failed += 1
-            except (OSError, http.client.HTTPException):
-                self.failed += 1
-                connection.close()
-                connection = self._connection()
-            next_at += self.interval
-            delay = next_at - time.monotonic()
-            if delay > 0:
-                self._stop.wait(delay)
         connection.close()
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -27,6 +28,9 @@ from incidents.models import Job
 from incidents.models.jobs import JobStatus
 
 logger = logging.getLogger(__name__)
+
+# The Celery task that runs one job (incidents/tasks.py).
+RUN_JOB_TASK = "hindsight.jobs.run"
 
 Handler = Callable[..., Any]
 _HANDLERS: dict[str, Handler] = {}
@@ -73,14 +77,13 @@ def _queue_for(name: str) -> str:
 
 def job_dispatch(*, job_id: str) -> bool:
     """Send one job to Celery. Return False (and leave it for the dispatcher) if the broker is down."""
-    from incidents.tasks import run_job
-
     job = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).only("pk", "name").first()
     if job is None:
         return False
     try:
         # retry=False: a responder's request must not hang while the broker is down.
-        run_job.apply_async(args=[str(job.pk)], queue=_queue_for(job.name), retry=False)
+        # By the task's name (incidents/tasks.py): the outbox does not import the tasks that run it.
+        current_app.send_task(RUN_JOB_TASK, args=[str(job.pk)], queue=_queue_for(job.name), retry=False)
     except Exception:  # noqa: BLE001 — any broker failure leaves the job in the outbox
         logger.warning("broker unavailable; job %s stays in the outbox", job_id, exc_info=True)
         return False

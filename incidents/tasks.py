@@ -5,11 +5,11 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from incidents.jobs import TransientJobError, job_run, jobs_dispatch_pending
+from incidents.jobs import RUN_JOB_TASK, TransientJobError, job_run, jobs_dispatch_pending
 
 
 @shared_task(
-    name="hindsight.jobs.run",
+    name=RUN_JOB_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OperationalError, InterfaceError, TransientJobError),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
@@ -26,7 +25,7 @@ from incidents.models import ApiToken, Incident, Job
 from incidents.permissions import can_edit_incident
 from incidents.postmortems import selectors as pm_selectors
 from incidents.postmortems import services
-from incidents.postmortems.exports import export_filename, export_html, export_incident, export_markdown
+from incidents.postmortems.exports import EXPORT_FORMATS, export_response
 from incidents.postmortems.models import Postmortem, Revision, Section
 
 _ID = re.compile(r"[0-9]{1,18}")
@@ -357,30 +356,6 @@ class _IgnoreFormatNegotiation(BaseContentNegotiation):
         self, request: Request, renderers: Any, format_suffix: Any = None
     ) -> tuple[BaseRenderer, str]:
         return JSONRenderer(), JSONRenderer.media_type
-
-
-EXPORT_FORMATS = ("md", "html", "json")
-
-
-def export_response(postmortem: Postmortem, incident: Incident, export_format: str) -> HttpResponse:
-    """Build the download for one export format (shared by the API and the web UI)."""
-    if export_format == "md":
-        response = HttpResponse(export_markdown(postmortem), content_type="text/markdown; charset=utf-8")
-        extension = "md"
-    elif export_format == "html":
-        response = HttpResponse(export_html(postmortem), content_type="text/html; charset=utf-8")
-        extension = "html"
-    elif export_format == "json":
-        response = HttpResponse(
-            json.dumps(export_incident(incident), indent=2, ensure_ascii=False),
-            content_type="application/json",
-        )
-        extension = "json"
-    else:
-        raise Http404("Unknown export format.")
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(postmortem, extension)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class ExportView(PostmortemAPIView):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -235,3 +237,27 @@ def export_incident(incident: Incident) -> dict[str, Any]:
         for user in User.objects.filter(username__in=usernames).order_by("username")
     ]
     return data
+
+
+EXPORT_FORMATS = ("md", "html", "json")
+
+
+def export_response(postmortem: Postmortem, incident: Incident, export_format: str) -> HttpResponse:
+    """Build the download for one export format (shared by the API and the web UI)."""
+    if export_format == "md":
+        response = HttpResponse(export_markdown(postmortem), content_type="text/markdown; charset=utf-8")
+        extension = "md"
+    elif export_format == "html":
+        response = HttpResponse(export_html(postmortem), content_type="text/html; charset=utf-8")
+        extension = "html"
+    elif export_format == "json":
+        response = HttpResponse(
+            json.dumps(export_incident(incident), indent=2, ensure_ascii=False),
+            content_type="application/json",
+        )
+        extension = "json"
+    else:
+        raise Http404("Unknown export format.")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(postmortem, extension)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

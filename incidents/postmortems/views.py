@@ -25,7 +25,7 @@ from incidents.models.jobs import JobStatus
 from incidents.permissions import can_edit_incident
 from incidents.postmortems import selectors as pm_selectors
 from incidents.postmortems import services
-from incidents.postmortems.api import EXPORT_FORMATS, export_response
+from incidents.postmortems.exports import EXPORT_FORMATS, export_response
 from incidents.postmortems.forms import CommentForm, DiffForm, PreviewForm, SectionForm
 from incidents.postmortems.models import Postmortem, Section
 

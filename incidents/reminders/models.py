@@ -14,6 +14,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from incidents.conf import hindsight_setting
+
 
 class Rule(models.TextChoices):
     ACTION_ASSIGNED = "action_assigned", "Action item assigned to you"
@@ -231,3 +233,11 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def channels_for(preference: NotificationPreference | None) -> dict[str, bool]:
+    """Return the channels a user wants for one rule: their preference, or the defaults."""
+    defaults: dict[str, bool] = hindsight_setting("REMINDER_DEFAULT_CHANNELS")
+    if preference is None:
+        return {"email": bool(defaults.get("email", True)), "webhook": bool(defaults.get("webhook", True))}
+    return {"email": preference.email, "webhook": preference.webhook}

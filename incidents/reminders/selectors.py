@@ -7,8 +7,7 @@ from typing import Any
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from incidents.models import Incident
-from incidents.reminders.models import Notification, NotificationPreference, Rule
-from incidents.reminders.services import channels_for
+from incidents.reminders.models import Notification, NotificationPreference, Rule, channels_for
 
 REDACTED_TITLE = "A reminder about a private incident"
 

@@ -27,6 +27,7 @@ from incidents.reminders.models import (
     Rule,
     Snooze,
     Webhook,
+    channels_for,
 )
 from incidents.reminders.quiet import QuietHours
 from incidents.reminders.rules import Candidate
@@ -66,13 +67,6 @@ def webhook_targets() -> list[WebhookTarget]:
 def _preferences(user_ids: Iterable[int]) -> dict[tuple[int, str], NotificationPreference]:
     rows = NotificationPreference.objects.filter(user_id__in=set(user_ids))
     return {(row.user_id, row.rule): row for row in rows}
-
-
-def channels_for(preference: NotificationPreference | None) -> dict[str, bool]:
-    defaults: dict[str, bool] = hindsight_setting("REMINDER_DEFAULT_CHANNELS")
-    if preference is None:
-        return {"email": bool(defaults.get("email", True)), "webhook": bool(defaults.get("webhook", True))}
-    return {"email": preference.email, "webhook": preference.webhook}
 
 
 def _private_visibility(candidates: Sequence[Candidate]) -> set[tuple[int, int]]:

@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from celery import current_app
+
 from incidents.conf import hindsight_setting
 from incidents.reminders.delivery import SendReport, deliveries_send_due, external_batches_due
 from incidents.reminders.models import Channel
@@ -20,6 +22,9 @@ from incidents.reminders.rules import RULES
 from incidents.reminders.services import reminders_create, webhook_targets
 
 logger = logging.getLogger(__name__)
+
+# The Celery task that sends one batch of due external deliveries (incidents/reminders/tasks.py).
+DELIVER_TASK = "hindsight.reminders.deliver"
 
 
 @dataclass
@@ -74,13 +79,12 @@ def sweep(*, now: datetime, send: bool = True, external: str = "inline") -> Swee
 
 def _queue_external(*, now: datetime) -> int:
     """Enqueue one delivery task per due batch; if the broker is down, send them here instead."""
-    from incidents.reminders.tasks import deliver_batch
-
     queued = 0
     for channel, batches in external_batches_due(now=now).items():
         for _ in range(batches):
             try:
-                deliver_batch.apply_async(args=[channel], retry=False)
+                # By name (incidents/reminders/tasks.py): the sweep does not import its tasks.
+                current_app.send_task(DELIVER_TASK, args=[channel], retry=False)
             except Exception:  # noqa: BLE001 — any broker failure: deliver in this process
                 logger.warning(
                     "broker unavailable; sending %s reminders in the sweep", channel, exc_info=True

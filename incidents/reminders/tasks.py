@@ -7,7 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from incidents.reminders.delivery import deliveries_send_due
-from incidents.reminders.sweep import sweep
+from incidents.reminders.sweep import DELIVER_TASK, sweep
 
 
 @shared_task(
@@ -27,7 +27,7 @@ def sweep_reminders() -> str:
 
 
 @shared_task(
-    name="hindsight.reminders.deliver",
+    name=DELIVER_TASK,
     ignore_result=True,
     acks_late=True,
     autoretry_for=(OperationalError, InterfaceError),
