@@ -1,5 +1,6 @@
 """/api/v1/: each app registers its viewsets here."""
 
+from django.apps import apps
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -16,12 +17,9 @@ from incidents.api.record import (
 )
 from incidents.api.timeline import IncidentTimelineViewSet, TimelineEventViewSet
 from incidents.api.views import IncidentViewSet
-from incidents.insights.api import InsightsView
-from incidents.reminders.api.views import NotificationViewSet
 
 router = DefaultRouter()
 router.include_format_suffixes = False
-router.register("notifications", NotificationViewSet, basename="notification")
 # Things inside one incident: /incidents/{incident_id}/<things>/ (list and create).
 INCIDENT = r"incidents/(?P<incident_id>[^/]+)"
 router.register(f"{INCIDENT}/timeline", IncidentTimelineViewSet, basename="incident-timeline")
@@ -34,13 +32,19 @@ router.register("causes", CauseViewSet, basename="cause")
 router.register("actions", ActionViewSet, basename="action")
 router.register("jobs", JobViewSet, basename="job")
 
+SUB_APP_API = (
+    ("incidents.postmortems", "incidents.postmortems.api_urls"),
+    ("incidents.reminders", "incidents.reminders.api.urls"),
+    ("incidents.insights", "incidents.insights.api_urls"),
+)
+
 app_name = "api"
 urlpatterns = [
     path("", include(router.urls)),
-    path("insights/", InsightsView.as_view(), name="insights"),
     path("me/", MeView.as_view(), name="me"),
     path("hooks/alertmanager/", AlertmanagerHookView.as_view(), name="hook-alertmanager"),
-    path("", include("incidents.postmortems.api_urls")),
+    # Sub-apps' routes, when they are installed.
+    *[path("", include(module)) for app, module in SUB_APP_API if apps.is_installed(app)],
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script from `docs/?script=`, so the page runs under
     # the site-wide Content-Security-Policy (script-src 'self') without an inline script.

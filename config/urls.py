@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.db import connection
@@ -15,6 +16,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+SUB_APPS = ("incidents.insights", "incidents.reminders", "incidents.postmortems")
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
@@ -23,8 +26,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("", include("incidents.insights.urls")),
-    path("", include("incidents.reminders.urls")),
-    path("", include("incidents.postmortems.urls")),
+    # Sub-apps' pages, when they are installed; then the core's.
+    *[path("", include(f"{app}.urls")) for app in SUB_APPS if apps.is_installed(app)],
     path("", include("incidents.urls")),
 ]

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from incidents.panels import navigation
 from incidents.permissions import is_admin, is_responder, role_of
 
 
@@ -13,4 +14,5 @@ def hindsight(request: HttpRequest) -> dict[str, Any]:
         "user_is_responder": is_responder(user),
         "user_is_admin": is_admin(user),
         "htmx_version": "2.0.11",
+        "hindsight_navigation": navigation(),
     }

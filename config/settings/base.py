@@ -51,8 +51,11 @@ INSTALLED_APPS = [
     "axes",
     "timeline",
     "incidents",
+    # Sub-apps: each plugs its pages, panels and jobs into the core (incidents/panels.py); the
+    # product works without any of them.
     "incidents.postmortems",
     "incidents.reminders",
+    "incidents.insights",
 ]
 
 MIDDLEWARE = [

@@ -13,3 +13,8 @@ class PostmortemsConfig(AppConfig):
 
         if close_check not in CLOSE_CHECKS:
             CLOSE_CHECKS.append(close_check)
+        from incidents.panels import register_panel
+
+        register_panel("dashboard", "postmortems/_dashboard_due.html")
+        register_panel("incident_tabs", "postmortems/_incident_tab.html")
+        register_panel("incident_side", "postmortems/_incident_panel.html", order=10)

@@ -7,4 +7,8 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders and notifications"
 
     def ready(self) -> None:
+        from incidents.panels import register_panel
         from incidents.reminders import handlers, tasks  # noqa: F401 — registers the job handler and task
+
+        register_panel("usernav", "reminders/_bell.html")
+        register_panel("profile", "reminders/_profile_link.html", order=10)

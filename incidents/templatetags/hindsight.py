@@ -7,6 +7,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from incidents.markdown import render_markdown
+from incidents.panels import panel_templates
 
 register = template.Library()
 
@@ -35,6 +36,12 @@ def duration(seconds: int | float | None) -> str:
     if minutes:
         return f"{sign}{minutes}m {secs:02d}s"
     return f"{sign}{secs}s"
+
+
+@register.filter
+def panels(slot: str) -> list[str]:
+    """Return the templates sub-apps registered for a slot of a core page (incidents/panels.py)."""
+    return panel_templates(slot)
 
 
 @register.filter

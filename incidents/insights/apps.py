@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class InsightsConfig(AppConfig):
+    """Metrics, recurrence, the public status page and feeds (no models of its own)."""
+
+    name = "incidents.insights"
+    label = "insights"
+    verbose_name = "Insights"
+
+    def ready(self) -> None:
+        from incidents.panels import register_nav, register_panel
+
+        register_nav("Insights", "insights", key="insights", order=10)
+        register_nav("Status page", "status-page", key="status-page", order=20)
+        register_panel("incident_side", "insights/_related.html", order=20)
+        register_panel("action_items", "insights/_fix_outcomes_prefetch.html")
+        register_panel("action_item", "insights/_fix_outcome.html")
+        register_panel("action_form", "insights/_action_hints_slot.html")
+        register_panel("profile", "insights/_profile_calendar_link.html", order=20)
