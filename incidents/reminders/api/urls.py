@@ -5,7 +5,6 @@ from rest_framework.routers import SimpleRouter
 from incidents.reminders.api.views import NotificationViewSet
 
 router = SimpleRouter()
-router.include_format_suffixes = False
 router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = router.urls
