@@ -15,7 +15,8 @@ from timeline.models import TimelineEvent
 MAX_BODY_LENGTH = 20_000
 
 
-def _actor(actor: Any) -> Any:
+def actor_or_none(actor: Any) -> Any:
+    """Return the acting user, or None for the system itself (and anonymous callers)."""
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
@@ -58,12 +59,12 @@ def timeline_event_add(
         recorded_at=now,
         kind=kind,
         body=body.strip(),
-        author=_actor(actor) if source not in (EventSource.SYSTEM, EventSource.WEBHOOK) else None,
+        author=actor_or_none(actor) if source not in (EventSource.SYSTEM, EventSource.WEBHOOK) else None,
         source=source,
         is_key=is_key,
         external_id=external_id,
     )
-    event._history_user = _actor(actor)  # type: ignore[attr-defined]
+    event._history_user = actor_or_none(actor)  # type: ignore[attr-defined]
     event._history_date = now  # type: ignore[attr-defined]
     event.save()
     return event
@@ -108,7 +109,7 @@ def timeline_event_update(*, event: TimelineEvent, actor: Any, data: dict[str, A
     if changed:
         if "body" in data or "kind" in data or "occurred_at" in data:
             event.edited_at = timezone.now()
-        event._history_user = _actor(actor)  # type: ignore[attr-defined]
+        event._history_user = actor_or_none(actor)  # type: ignore[attr-defined]
         event.save()
     return event
 
@@ -118,8 +119,8 @@ def timeline_event_delete(*, event: TimelineEvent, actor: Any) -> TimelineEvent:
     """Soft-delete an event: hidden everywhere, kept for admins, who can restore it."""
     if not event.is_deleted:
         event.deleted_at = timezone.now()
-        event.deleted_by = _actor(actor)
-        event._history_user = _actor(actor)  # type: ignore[attr-defined]
+        event.deleted_by = actor_or_none(actor)
+        event._history_user = actor_or_none(actor)  # type: ignore[attr-defined]
         event.save(update_fields=["deleted_at", "deleted_by"])
     return event
 
@@ -130,6 +131,6 @@ def timeline_event_restore(*, event: TimelineEvent, actor: Any) -> TimelineEvent
     if event.is_deleted:
         event.deleted_at = None
         event.deleted_by = None
-        event._history_user = _actor(actor)  # type: ignore[attr-defined]
+        event._history_user = actor_or_none(actor)  # type: ignore[attr-defined]
         event.save(update_fields=["deleted_at", "deleted_by"])
     return event

@@ -22,7 +22,8 @@ from incidents.api.fields import ApiDateTimeField, StrictBooleanField, StrictCha
 from incidents.api.lookups import id_or_404
 from incidents.api.serializers import NULLABLE_USERNAME
 from incidents.api.views import NESTED_INCIDENT_ID, OBJECT_ID, IncidentChildViewSet
-from incidents.permissions import can_edit_incident, is_admin
+from incidents.permissions import is_admin
+from incidents.services.common import require_edit
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
 from timeline.choices import HUMAN_KINDS, EventKind, EventSource
@@ -86,12 +87,6 @@ class TimelineEventWriteSerializer(InputSerializer):
     is_key = StrictBooleanField(required=False, help_text="Pinned: shown in the postmortem's short timeline.")
 
 
-def _require_edit(user: Any, incident: Any) -> None:
-    # timeline.services trusts its callers to have checked this.
-    if not can_edit_incident(user, incident):
-        raise PermissionDenied("You may not change this incident.")
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="An incident's timeline",
@@ -126,7 +121,7 @@ class IncidentTimelineViewSet(IncidentChildViewSet):
 
     def create(self, request: Request, incident_id: str) -> Response:
         incident = self.incident()
-        _require_edit(request.user, incident)
+        require_edit(request.user, incident)
         serializer = TimelineEventWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         event = timeline_services.timeline_event_add(
@@ -174,7 +169,7 @@ class TimelineEventViewSet(viewsets.GenericViewSet):
 
     def partial_update(self, request: Request, id: str) -> Response:
         event = self._event(id)
-        _require_edit(request.user, event.incident)
+        require_edit(request.user, event.incident)
         serializer = TimelineEventWriteSerializer(
             data=request.data, partial=True, context=self.get_serializer_context()
         )
@@ -186,7 +181,7 @@ class TimelineEventViewSet(viewsets.GenericViewSet):
 
     def destroy(self, request: Request, id: str) -> Response:
         event = self._event(id)
-        _require_edit(request.user, event.incident)
+        require_edit(request.user, event.incident)
         timeline_services.timeline_event_delete(event=event, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -28,6 +28,7 @@ from incidents.postmortems import services
 from incidents.postmortems.exports import EXPORT_FORMATS, export_response
 from incidents.postmortems.forms import CommentForm, DiffForm, PreviewForm, SectionForm
 from incidents.postmortems.models import Postmortem, Section
+from incidents.views.common import is_htmx
 
 RECENT_REVISIONS = 30
 
@@ -49,10 +50,6 @@ def _incident_url(incident: Incident) -> str | None:
         return incident.get_absolute_url()
     except NoReverseMatch:
         return None
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _editor_url(postmortem: Postmortem, key: str | None = None) -> str:
@@ -222,13 +219,13 @@ def generate(request: HttpRequest, reference: str) -> HttpResponse:
             incident=postmortem.incident, actor=request.user, reason="requested in the editor"
         )
     except ValidationError as error:
-        if _is_htmx(request):
+        if is_htmx(request):
             return render(
                 request, "postmortems/_job.html", {"postmortem": postmortem, "error": _error_text(error)}
             )
         messages.error(request, _error_text(error))
         return redirect(_editor_url(postmortem))
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "postmortems/_job.html", {"postmortem": postmortem, "job": job})
     messages.success(request, "Generation queued.")
     return redirect(_editor_url(postmortem))
@@ -244,7 +241,7 @@ def job_status(request: HttpRequest, reference: str, job_id: UUID) -> HttpRespon
     response = render(
         request, "postmortems/_job.html", {"postmortem": None, "job": job, "incident": incident}
     )
-    if job.status == JobStatus.SUCCEEDED and _is_htmx(request):
+    if job.status == JobStatus.SUCCEEDED and is_htmx(request):
         # The document changed under the page: reload it to show the new draft.
         response["HX-Refresh"] = "true"
     return response

@@ -14,10 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents.reminders import selectors, services
 from incidents.reminders.forms import PreferencesForm
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+from incidents.views.common import is_htmx
 
 
 def _snooze_label(value: str) -> str:
@@ -35,7 +32,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     unread = request.GET.get("unread") in ("1", "true", "yes")
     notifications = list(selectors.notification_list(user=request.user, unread=unread)[:100])
     rows = [{"notification": item, **selectors.shown(item)} for item in notifications]
-    template = "reminders/_notification_list.html" if _is_htmx(request) else "reminders/notifications.html"
+    template = "reminders/_notification_list.html" if is_htmx(request) else "reminders/notifications.html"
     return render(request, template, {"rows": rows, "unread_only": unread, "now": timezone.now()})
 
 
@@ -46,7 +43,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     if notification is None:
         raise Http404("No such notification.")
     services.notification_mark_read(notification=notification, user=request.user)
-    if _is_htmx(request):
+    if is_htmx(request):
         return notification_list(request)
     return redirect("reminders:notifications")
 

@@ -8,12 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from incidents.permissions import can_edit_incident
+from timeline.services import actor_or_none
+
+__all__ = ["actor_or_none", "check_not_future", "check_text", "require_edit", "resolve_user", "set_history_user"]
 
 MAX_TEXT = 100_000
-
-
-def actor_or_none(actor: Any) -> Any:
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
 def require_edit(actor: Any, incident: Any) -> None:
