@@ -192,7 +192,21 @@ def public_status_updates() -> QuerySet[StatusUpdate]:
 
 
 def service_list() -> QuerySet[Service]:
+    """Return every service: for writers (admin, declaring), never shown as a list to readers."""
     return Service.objects.order_by("name")
+
+
+def services_visible_to(user: Any) -> QuerySet[Service]:
+    """Return the services the user may know of: marked public, or used by an incident they can see.
+
+    Anonymous visitors (the status page) get the public ones and those of non-private incidents:
+    a service only private incidents use is never named to people who cannot see them.
+    """
+    visible = Incident.objects.filter(Q(private=False) | visible_incidents_q(user)).values("pk")
+    used_by_visible = Exists(
+        Incident.services.through.objects.filter(service_id=OuterRef("pk"), incident_id__in=visible)
+    )
+    return Service.objects.filter(Q(public=True) | used_by_visible).order_by("name")
 
 
 def job_get(*, user: Any, pk: Any) -> Job | None:

@@ -16,6 +16,12 @@ from timeline.history import HistoryManagerMadeOnce
 class Service(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    # Listed on the status page and in everyone's service filters even before a non-private
+    # incident uses it. Without it, a service is shown only to those who can see an incident on it.
+    public = models.BooleanField(
+        default=False,
+        help_text="Show this service on the public status page even when no public incident uses it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(history_manager=HistoryManagerMadeOnce)

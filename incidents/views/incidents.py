@@ -57,7 +57,7 @@ def _incident_list(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "page": page,
         "query": clean_query(request),
-        "services": selectors.service_list(),
+        "services": selectors.services_visible_to(request.user),
     }
     if is_htmx(request):
         return render(request, "incidents/_incident_results.html", context)
