@@ -119,6 +119,14 @@ def incident_get(*, user: Any, reference: str | int, related: bool = True) -> In
     return incident
 
 
+def original_of(*, user: Any, incident: Incident) -> Incident | None:
+    """Return the incident this one duplicates, or None when there is none or the user may not see it."""
+    if not incident.duplicate_of_id:
+        return None
+    original = incident.duplicate_of
+    return original if original is not None and can_view_incident(user, original) else None
+
+
 def active_incidents(*, user: Any) -> QuerySet[Incident]:
     return incident_list(user=user).filter(status__in=ACTIVE_STATUSES).order_by("severity", "-started_at")
 

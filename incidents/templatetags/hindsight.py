@@ -15,6 +15,16 @@ from incidents.response_cache import CSRF_STAND_IN
 register = template.Library()
 
 
+@register.simple_tag(takes_context=True)
+def original_of(context: template.Context, incident: Any) -> Any:
+    """`{% original_of incident as original %}`: the original of a duplicate, if the viewer may see it."""
+    from incidents import selectors
+
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    return selectors.original_of(user=user, incident=incident)
+
+
 @register.filter(name="markdown")
 def markdown_filter(text: str | None) -> SafeString:
     """Render user Markdown through the one sanitising renderer."""

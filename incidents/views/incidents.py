@@ -144,7 +144,10 @@ def _incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "incidents/incident_detail.html", detail_context(request, incident))
 
 
-def _edit_initial(incident: Incident) -> dict[str, Any]:
+def _edit_initial(incident: Incident, user: Any) -> dict[str, Any]:
+    # A private original stays unnamed (blank) to those who cannot see it; left blank, the form
+    # does not count the field as changed, so saving keeps the link.
+    original = selectors.original_of(user=user, incident=incident)
     return {
         "version": incident.version,
         "title": incident.title,
@@ -160,7 +163,7 @@ def _edit_initial(incident: Incident) -> dict[str, Any]:
         "summary": incident.summary,
         "impact": incident.impact,
         "private": incident.private,
-        "duplicate_of": incident.duplicate_of.reference if incident.duplicate_of else "",
+        "duplicate_of": original.reference if original else "",
         "false_alarm": incident.false_alarm,
     }
 
@@ -200,7 +203,7 @@ def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(request, reference)
     if not can_edit_incident(request.user, incident):
         raise PermissionDenied("You may not change this incident.")
-    initial = _edit_initial(incident)
+    initial = _edit_initial(incident, request.user)
     form = IncidentEditForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
