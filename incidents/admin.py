@@ -16,7 +16,9 @@ from incidents.models import (
 
 @admin.register(Service)
 class ServiceAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "public", "created_at"]
+    list_filter = ["public"]
+    list_editable = ["public"]
     search_fields = ["name"]
 
 
@@ -48,7 +50,7 @@ class RemediationActionAdmin(SimpleHistoryAdmin):
 
 @admin.register(StatusUpdate)
 class StatusUpdateAdmin(SimpleHistoryAdmin):
-    list_display = ["incident", "audience", "status", "posted_at"]
+    list_display = ["incident", "audience", "status", "service_state", "posted_at"]
     list_filter = ["audience"]
     raw_id_fields = ["incident", "event"]
 

@@ -26,6 +26,16 @@ class Status(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class ServiceState(models.TextChoices):
+    """What the public status page says about a service, from best to worst."""
+
+    OPERATIONAL = "operational", "Operational"
+    MINOR = "minor", "Minor issue"
+    DEGRADED = "degraded", "Degraded performance"
+    PARTIAL_OUTAGE = "partial_outage", "Partial outage"
+    MAJOR_OUTAGE = "major_outage", "Major outage"
+
+
 ACTIVE_STATUSES = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
 
 # The lifecycle timestamps, in the order they must keep.

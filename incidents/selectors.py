@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from incidents.choices import ACTIVE_STATUSES
 from incidents.models import Cause, Incident, Job, RemediationAction, Service, StatusUpdate
+from incidents.permissions import can_view_incident
 
 # ASCII digits only ("²".isdigit() is true), and few enough to fit a bigint.
 _NUMERIC_ID = re.compile(r"[0-9]{1,18}")
@@ -49,6 +50,14 @@ def incident_get(*, user: Any, reference: str | int) -> Incident | None:
         # the database again (permissions.can_view_incident).
         incident.visible_to_user_id = user.pk  # type: ignore[attr-defined]
     return incident
+
+
+def original_of(*, user: Any, incident: Incident) -> Incident | None:
+    """Return the incident this one duplicates, or None when there is none or the user may not see it."""
+    if not incident.duplicate_of_id:
+        return None
+    original = incident.duplicate_of
+    return original if original is not None and can_view_incident(user, original) else None
 
 
 def active_incidents(*, user: Any) -> QuerySet[Incident]:
@@ -122,7 +131,22 @@ def public_status_updates() -> QuerySet[StatusUpdate]:
 
 
 def service_list() -> QuerySet[Service]:
+    """Return every service: for writers (admin, declaring), never shown as a list to readers."""
     return Service.objects.order_by("name")
+
+
+def services_visible_to(user: Any) -> QuerySet[Service]:
+    """Return the services the user may know of: marked public, or used by an incident they can see.
+
+    Anonymous visitors (the status page) get the public ones and those of non-private incidents:
+    a service only private incidents use is never named to people who cannot see them.
+    """
+    signed_in = user is not None and user.is_authenticated
+    visible = (Incident.objects.visible_to(user) if signed_in else Incident.objects.public()).values("pk")
+    used_by_visible = Exists(
+        Incident.services.through.objects.filter(service_id=OuterRef("pk"), incident_id__in=visible)
+    )
+    return Service.objects.filter(Q(public=True) | used_by_visible).order_by("name")
 
 
 def job_get(*, user: Any, pk: Any) -> Job | None:

@@ -34,7 +34,7 @@ class InsightsView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
-        form = filter_form(request.query_params)
+        form = filter_form(request.query_params, user=request.user)
         if not form.is_valid():
             raise exceptions.ValidationError(
                 {field: [str(m) for m in messages] for field, messages in form.errors.items()}

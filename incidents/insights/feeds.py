@@ -33,7 +33,8 @@ class PublicUpdatesFeed(Feed):  # type: ignore[type-arg]
         return selectors.public_status_updates()[:FEED_LENGTH]
 
     def item_title(self, item: StatusUpdate) -> str:
-        return f"{item.incident.reference} {item.incident.title} — {Status(item.status).label}"
+        # The title between Unicode isolates: direction controls in it cannot reorder the rest.
+        return f"{item.incident.reference} \u2068{item.incident.title}\u2069 — {Status(item.status).label}"
 
     def item_description(self, item: StatusUpdate) -> str:
         return str(render_markdown(item.message))

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from incidents import selectors
 from incidents.choices import Severity
 from incidents.models import Service
 
@@ -64,6 +65,10 @@ class InsightsFilterForm(forms.Form):
     severity = forms.CharField(required=False, help_text="SEV1…SEV4; several separated by commas.")
     service = forms.CharField(required=False, max_length=100)
 
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
     def clean_severity(self) -> tuple[str, ...]:
         text = self.cleaned_data.get("severity") or ""
         values = tuple(dict.fromkeys(v.strip().upper() for v in text.split(",") if v.strip()))
@@ -78,7 +83,8 @@ class InsightsFilterForm(forms.Form):
         name = (self.cleaned_data.get("service") or "").strip()
         if not name:
             return None
-        service = Service.objects.filter(name__iexact=name).first()
+        # Only services the user may know of: "no such service" must not confirm a private one.
+        service = selectors.services_visible_to(self.user).filter(name__iexact=name).first()
         if service is None:
             raise forms.ValidationError(f"No service is called {name!r}.")
         return service
@@ -117,7 +123,7 @@ def _end_of(value: date | datetime | None) -> datetime | None:
     return datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def filter_form(data: Any) -> InsightsFilterForm:
+def filter_form(data: Any, *, user: Any) -> InsightsFilterForm:
     """Bind a form to query parameters, joining repeated `severity` values."""
     values: dict[str, str] = {}
     for key in ("since", "until", "service"):
@@ -129,4 +135,4 @@ def filter_form(data: Any) -> InsightsFilterForm:
         severity = data.get("severity") or ""
     if severity:
         values["severity"] = severity
-    return InsightsFilterForm(values)
+    return InsightsFilterForm(values, user=user)

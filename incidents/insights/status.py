@@ -1,8 +1,9 @@
 """The public status page: no sign-in, and nothing from a private incident or an internal update.
 
 What the public sees is decided here and only here: incidents that are not private and have at
-least one public update (`public_incidents`), their public updates, per-service state computed
-from active, non-private, countable incidents, and postmortems published with the `public` flag
+least one public update (`public_incidents`), their public updates, the state of each service the
+public may know of (`selectors.services_visible_to`) as the latest public updates of non-private,
+countable incidents announce it, and postmortems published with the `public` flag
 (`incidents.postmortems.selectors.public_postmortems`) minus their appendix, which is the full
 internal timeline (internal status updates and notes included).
 """
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,32 +24,26 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from incidents import selectors
-from incidents.choices import ACTIVE_STATUSES, Audience, Severity
+from incidents.choices import ACTIVE_STATUSES, Audience, ServiceState
 from incidents.markdown import render_markdown
 from incidents.models import Incident, StatusUpdate
 from incidents.postmortems import selectors as postmortem_selectors
 from incidents.postmortems.models import Postmortem
+from incidents.services.updates import public_service_state
 
 PUBLIC_HISTORY_DAYS = 90
 # Sections of a public postmortem the public never sees: the full timeline holds internal updates.
 PRIVATE_SECTIONS = frozenset({"appendix"})
-
-# Severity → what a customer reads. The worst active incident on a service wins.
-STATES = {
-    Severity.SEV1: ("major_outage", "Major outage"),
-    Severity.SEV2: ("partial_outage", "Partial outage"),
-    Severity.SEV3: ("degraded", "Degraded performance"),
-    Severity.SEV4: ("minor", "Minor issue"),
-}
-OPERATIONAL = ("operational", "Operational")
+# Service states from best to worst: the worst one a service's incidents announce wins.
+STATE_ORDER = list(ServiceState.values)
+HEADLINES = {ServiceState.OPERATIONAL: "All systems operational"}
 
 
 @dataclass(frozen=True)
-class ServiceState:
+class ServiceRow:
     name: str
     state: str
     label: str
-    severity: str | None
 
 
 def public_incidents(*, now: datetime | None = None) -> QuerySet[Incident]:
@@ -103,48 +99,74 @@ def public_updates_by_incident(incidents: list[Incident]) -> dict[int, list[Stat
     return grouped
 
 
-def service_states() -> list[ServiceState]:
-    """Return every service with its state: the worst severity of its active, non-private incidents."""
-    worst: dict[int, str] = {}
-    rows = (
-        Incident.objects.countable()
-        .active()
-        .filter(private=False, services__isnull=False)
-        .values_list("services", "severity")
+def latest_public_updates() -> list[StatusUpdate]:
+    """Return each non-private, countable incident's latest public update: what the public was told last.
+
+    Duplicates and false alarms are left out, as they are of metrics: they say nothing about a service.
+    """
+    latest = (
+        StatusUpdate.objects.filter(incident=OuterRef("incident"), audience=Audience.PUBLIC)
+        .order_by("-posted_at", "-id")
+        .values("pk")[:1]
     )
-    for service_id, sev in rows:
-        severity = str(sev)
-        if service_id not in worst or severity < worst[service_id]:
-            worst[service_id] = severity
-    states = []
-    for service in selectors.service_list():
-        worst_severity = worst.get(service.pk)
-        state, label = STATES[Severity(worst_severity)] if worst_severity else OPERATIONAL
-        states.append(ServiceState(name=service.name, state=state, label=label, severity=worst_severity))
-    return states
+    return list(
+        selectors.public_status_updates()
+        .filter(incident__in=Incident.objects.countable().values("pk"), pk=Subquery(latest))
+        .prefetch_related("incident__services")
+    )
 
 
-def overall_state(states: list[ServiceState]) -> tuple[str, str]:
-    severities = sorted(s.severity for s in states if s.severity)
-    if not severities:
-        return OPERATIONAL[0], "All systems operational"
-    state, label = STATES[Severity(severities[0])]
-    return state, label
+def announced_state(update: StatusUpdate) -> str:
+    """Return the service state a public update announced (derived for updates older than the field)."""
+    if update.service_state:
+        return update.service_state
+    return public_service_state(status=update.status, severity=update.incident.severity)
+
+
+def worst(states: list[str]) -> str:
+    return max(states, key=STATE_ORDER.index, default=ServiceState.OPERATIONAL)
+
+
+def service_states(latest: list[StatusUpdate] | None = None) -> list[ServiceRow]:
+    """Return every public service with the worst state its incidents' latest public updates announce.
+
+    Declaring an incident, changing its severity or posting an internal update changes nothing
+    here: only a published public update does, and its incident's last one decides.
+    """
+    if latest is None:
+        latest = latest_public_updates()
+    announced: dict[int, list[str]] = defaultdict(list)
+    for update in latest:
+        for service in update.incident.services.all():
+            announced[service.pk].append(announced_state(update))
+    rows = []
+    for service in selectors.services_visible_to(AnonymousUser()):
+        state = worst(announced[service.pk])
+        rows.append(ServiceRow(name=service.name, state=state, label=ServiceState(state).label))
+    return rows
+
+
+def overall_state(latest: list[StatusUpdate]) -> tuple[str, str]:
+    """Return the worst state any public incident currently announces, with its headline."""
+    state = ServiceState(worst([announced_state(update) for update in latest]))
+    return state.value, HEADLINES.get(state, state.label)
 
 
 @require_GET
 def status_page(request: HttpRequest) -> HttpResponse:
-    states = service_states()
+    latest = latest_public_updates()
     incidents = list(public_incidents())
     updates = public_updates_by_incident(incidents)
     mark_public_postmortems(incidents)
-    state, label = overall_state(states)
+    state, label = overall_state(latest)
+    # Current for the public until a public update says it is over, whatever its internal status.
+    still_open = {update.incident_id for update in latest if update.status in ACTIVE_STATUSES}
     context: dict[str, Any] = {
-        "services": states,
+        "services": service_states(latest),
         "overall_state": state,
         "overall_label": label,
-        "active": [(i, updates[i.pk]) for i in incidents if i.is_active],
-        "past": [(i, updates[i.pk]) for i in incidents if not i.is_active],
+        "active": [(i, updates[i.pk]) for i in incidents if i.pk in still_open],
+        "past": [(i, updates[i.pk]) for i in incidents if i.pk not in still_open],
         "history_days": PUBLIC_HISTORY_DAYS,
         "postmortems": list(postmortem_selectors.public_postmortems()[:10]),
     }

@@ -106,7 +106,7 @@ def _charts(data: dict[str, Any]) -> dict[str, Any]:
 @require_GET
 def insights_page(request: HttpRequest) -> HttpResponse:
     query = _page_query(request)
-    form = filter_form(query)
+    form = filter_form(query, user=request.user)
     context: dict[str, Any] = {"form": form, "metric_labels": METRIC_LABELS, "action_labels": ACTION_LABELS}
     if form.is_valid():
         data = compute_insights(user=request.user, filters=form.filters())
@@ -176,7 +176,7 @@ class _Echo:
 @login_required
 @require_GET
 def insights_csv(request: HttpRequest) -> HttpResponse:
-    form = filter_form(_page_query(request))
+    form = filter_form(_page_query(request), user=request.user)
     if not form.is_valid():
         errors = "; ".join(
             f"{field}: {' '.join(map(str, messages))}" for field, messages in form.errors.items()

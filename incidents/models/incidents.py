@@ -17,6 +17,12 @@ from timeline.models import TimelineEvent
 class Service(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    # Listed on the status page and in everyone's service filters even before a non-private
+    # incident uses it. Without it, a service is shown only to those who can see an incident on it.
+    public = models.BooleanField(
+        default=False,
+        help_text="Show this service on the public status page even when no public incident uses it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -63,6 +69,10 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         return self.filter(
             Q(private=False) | Q(commander_id=user.pk) | Q(reporter_id=user.pk) | added | wrote_in
         )
+
+    def public(self) -> IncidentQuerySet:
+        """Return the incidents anyone may know of, signed in or not (the public status page)."""
+        return self.filter(private=False)
 
     def active(self) -> IncidentQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)

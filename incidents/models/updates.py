@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from incidents.choices import Audience, Status
+from incidents.choices import Audience, ServiceState, Status
 from incidents.models.incidents import IncidentScopedQuerySet
 
 
@@ -16,6 +16,9 @@ class StatusUpdate(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     posted_at = models.DateTimeField(default=timezone.now)
+    # What a public update tells the public about the incident's services, fixed when it is posted
+    # (the status page reads it from the incident's latest public update). Blank on internal updates.
+    service_state = models.CharField(max_length=20, choices=ServiceState.choices, blank=True, default="")
     # The `communication` timeline event written with it.
     event = models.OneToOneField(
         "timeline.TimelineEvent",

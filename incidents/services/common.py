@@ -10,7 +10,14 @@ from django.utils import timezone
 from incidents.permissions import can_edit_incident
 from timeline.services import actor_or_none
 
-__all__ = ["actor_or_none", "check_not_future", "check_text", "require_edit", "resolve_user", "set_history_user"]
+__all__ = [
+    "actor_or_none",
+    "check_not_future",
+    "check_text",
+    "require_edit",
+    "resolve_user",
+    "set_history_user",
+]
 
 MAX_TEXT = 100_000
 

@@ -4,12 +4,48 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from incidents.markdown import render_markdown
 from incidents.panels import panel_templates
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def original_of(context: template.Context, incident: Any) -> Any:
+    """`{% original_of incident as original %}`: the original of a duplicate, if the viewer may see it."""
+    from incidents import selectors
+
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    return selectors.original_of(user=user, incident=incident)
+
+
+# First Strong Isolate … Pop Directional Isolate: <bdi> for plain text (page titles, feeds).
+FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE = "\u2068", "\u2069"
+
+
+@register.filter
+def bdi(value: Any) -> SafeString | str:
+    """Wrap a title or name people wrote in `<bdi>`: its direction controls stay inside it.
+
+    A title holding U+202E (right-to-left override) or an unclosed U+2066 would otherwise reverse
+    or reorder the text after it — the reference beside it, the next column — and could make one
+    incident look like another.
+    """
+    if value is None or value == "":
+        return ""
+    return format_html("<bdi>{}</bdi>", value)
+
+
+@register.filter
+def isolate(value: Any) -> str:
+    """Isolate a title in plain text (where no tag can go) with Unicode's isolate controls."""
+    if value is None or value == "":
+        return ""
+    return f"{FIRST_STRONG_ISOLATE}{value}{POP_DIRECTIONAL_ISOLATE}"
 
 
 @register.filter(name="markdown")

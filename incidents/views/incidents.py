@@ -49,7 +49,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "page": page,
         "query": clean_query(request),
-        "services": selectors.service_list(),
+        "services": selectors.services_visible_to(request.user),
     }
     if is_htmx(request):
         return render(request, "incidents/_incident_results.html", context)
@@ -131,7 +131,10 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "incidents/incident_detail.html", detail_context(request, incident))
 
 
-def _edit_initial(incident: Incident) -> dict[str, Any]:
+def _edit_initial(incident: Incident, user: Any) -> dict[str, Any]:
+    # A private original stays unnamed (blank) to those who cannot see it; left blank, the form
+    # does not count the field as changed, so saving keeps the link.
+    original = selectors.original_of(user=user, incident=incident)
     return {
         "version": incident.version,
         "title": incident.title,
@@ -147,7 +150,7 @@ def _edit_initial(incident: Incident) -> dict[str, Any]:
         "summary": incident.summary,
         "impact": incident.impact,
         "private": incident.private,
-        "duplicate_of": incident.duplicate_of.reference if incident.duplicate_of else "",
+        "duplicate_of": original.reference if original else "",
         "false_alarm": incident.false_alarm,
     }
 
@@ -187,7 +190,7 @@ def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(request, reference)
     if not can_edit_incident(request.user, incident):
         raise PermissionDenied("You may not change this incident.")
-    initial = _edit_initial(incident)
+    initial = _edit_initial(incident, request.user)
     form = IncidentEditForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":

@@ -41,7 +41,7 @@ def test_incident_page_shows_related_incidents_and_whether_the_fix_worked(client
     assert "Hidden one" not in body
     assert hidden.reference not in body
     assert "Did the fix work?" in body
-    assert f"{again.reference}</a> Again started" in body
+    assert f"{again.reference}</a> <bdi>Again</bdi> started" in body
 
 
 def test_action_form_asks_for_hints_as_it_is_written(client_for, owner, incident):

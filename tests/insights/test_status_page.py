@@ -73,27 +73,36 @@ def test_status_page_shows_nothing_from_private_incidents_or_internal_updates(cl
         assert secret not in body
 
 
-def test_state_per_service_takes_the_worst_active_public_incident(client, world):
+def test_state_per_service_takes_the_worst_state_the_latest_public_updates_announce(client, world):
     assert states(client.get("/status/")) == {
-        "api": "partial_outage",  # SEV2 beats SEV3
+        "api": "partial_outage",  # SEV2 investigating beats SEV3 investigating; the DNS issue is resolved
         "search": "degraded",
-        "billing": "degraded",  # a non-private incident affects it even without a public update
-        "vault": "operational",  # only a private incident affects it
-    }
+        "billing": "operational",  # a non-private incident with internal updates only: nothing announced
+    }  # vault is left out: only a private incident uses it
 
 
-def test_a_private_incident_never_changes_the_overall_state(client, owner):
+def test_a_private_incident_never_changes_the_overall_state_or_names_its_service(client, owner):
     vault = ServiceFactory(name="vault")
-    IncidentFactory(title="Vault breach", severity="SEV1", private=True, services=[vault])
+    secret = IncidentFactory(title="Vault breach", severity="SEV1", private=True, services=[vault])
+    StatusUpdateFactory(incident=secret, message="Public-looking words about a private incident")
     response = client.get("/status/")
     assert "All systems operational" in response.content.decode()
-    assert states(response) == {"vault": "operational"}
+    assert states(response) == {}
+    assert "vault" not in response.content.decode()
+
+
+def test_a_service_an_admin_marks_public_is_listed_before_any_incident(client, db):
+    ServiceFactory(name="payments", public=True)
+    ServiceFactory(name="internal-ledger")
+    assert states(client.get("/status/")) == {"payments": "operational"}
 
 
 def test_resolved_false_alarm_and_duplicate_incidents_do_not_degrade_services(client, world):
     api = ServiceFactory(name="api")
-    IncidentFactory(severity="SEV1", services=[api], false_alarm=True)
-    IncidentFactory(severity="SEV1", services=[api], duplicate_of=world["outage"])
+    false_alarm = IncidentFactory(severity="SEV1", services=[api], false_alarm=True)
+    duplicate = IncidentFactory(severity="SEV1", services=[api], duplicate_of=world["outage"])
+    for incident in (false_alarm, duplicate):
+        StatusUpdateFactory(incident=incident, message="We are looking into it.")
     assert states(client.get("/status/"))["api"] == "partial_outage"
 
 

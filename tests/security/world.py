@@ -41,10 +41,15 @@ class IncidentWorld:
 
 
 def build_incident(
-    *, owner: Any, private: bool, participant: Any = None, text: str = HOSTILE
+    *,
+    owner: Any,
+    private: bool,
+    participant: Any = None,
+    text: str = HOSTILE,
+    services: tuple[str, ...] | None = None,
 ) -> IncidentWorld:
     """An incident commanded by `owner` with an entry, a cause, an action, an update, a job."""
-    service = ServiceFactory(name="checkout" if not private else "vault")
+    names = services or (("checkout",) if not private else ("vault",))
     now = timezone.now()
     incident = IncidentFactory(
         title=f"Checkout errors {text}"[:200],
@@ -61,7 +66,7 @@ def build_incident(
         acknowledged_at=now - timedelta(hours=2, minutes=50),
         mitigated_at=now - timedelta(hours=2),
         resolved_at=now - timedelta(hours=1),
-        services=[service],
+        services=[ServiceFactory(name=name) for name in names],
     )
     if participant is not None:
         incident.participants.add(participant)

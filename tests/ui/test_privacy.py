@@ -68,3 +68,36 @@ def test_participants_and_admins_see_the_private_incident(
         assert client.get(reverse("incident-detail", args=[private_world.reference])).status_code == 200
         assert private_world.title in client.get(reverse("incident-list")).content.decode()
         assert private_world.title in client.get(reverse("dashboard")).content.decode()
+
+
+def test_a_duplicate_of_a_private_incident_does_not_name_it_to_outsiders(
+    client_for: Any, owner: Any, viewer: Any, outsider: Any, private_world: Any, incident: Any
+) -> None:
+    services.incident_update(incident=incident, actor=owner, data={"duplicate_of": private_world})
+    for user in (viewer, outsider):
+        client = client_for(user)
+        page = client.get(reverse("incident-detail", args=[incident.reference])).content.decode()
+        assert "duplicate" in page
+        assert private_world.reference not in page
+    edit = client_for(outsider).get(reverse("incident-edit", args=[incident.reference])).content.decode()
+    assert private_world.reference not in edit
+    page = client_for(owner).get(reverse("incident-detail", args=[incident.reference])).content.decode()
+    assert f'duplicate of <a href="/incidents/{private_world.reference}/">' in page
+
+
+def test_saving_the_edit_form_keeps_a_link_the_editor_cannot_see(
+    client_for: Any, owner: Any, outsider: Any, private_world: Any, incident: Any
+) -> None:
+    incident = services.incident_update(incident=incident, actor=owner, data={"duplicate_of": private_world})
+    client = client_for(outsider)
+    form = {
+        "version": incident.version, "title": "Search latency, renamed", "status": incident.status,
+        "severity": incident.severity, "commander": owner.username, "services": "",
+        "started_at": incident.started_at.strftime("%Y-%m-%dT%H:%M"),
+        "detected_at": incident.detected_at.strftime("%Y-%m-%dT%H:%M"), "duplicate_of": "",
+    }  # fmt: skip
+    response = client.post(reverse("incident-edit", args=[incident.reference]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    incident.refresh_from_db()
+    assert incident.title == "Search latency, renamed"
+    assert incident.duplicate_of_id == private_world.pk
