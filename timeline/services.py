@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,6 +14,51 @@ from timeline.history import insert_with_history
 from timeline.models import TimelineEvent
 
 MAX_BODY_LENGTH = 20_000
+
+# What Hindsight and monitoring wrote is the record of what happened: nobody rewrites it, admins
+# included. A `system` entry may only be pinned; a `webhook` entry's body is what the alert said.
+SYSTEM_EDITABLE_FIELDS = frozenset({"is_key"})
+WEBHOOK_READ_ONLY_FIELDS = frozenset({"body"})
+
+
+def read_only_fields(event: TimelineEvent) -> frozenset[str]:
+    """Return the fields of `event` that no one may change (everything but `is_key` for system entries)."""
+    if event.source == EventSource.SYSTEM:
+        return frozenset(field.name for field in TimelineEvent._meta.concrete_fields) - SYSTEM_EDITABLE_FIELDS
+    if event.source == EventSource.WEBHOOK:
+        return WEBHOOK_READ_ONLY_FIELDS
+    return frozenset()
+
+
+def check_editable(event: TimelineEvent, changes: dict[str, Any]) -> None:
+    """Refuse changes to what Hindsight or a webhook wrote (PermissionDenied, nothing saved).
+
+    `changes` maps field names to the new values; a value equal to the current one is no change.
+    """
+    refused = sorted(
+        field
+        for field, value in changes.items()
+        if field in read_only_fields(event) and _normalised(field, value) != getattr(event, field, None)
+    )
+    if not refused:
+        return
+    if event.source == EventSource.SYSTEM:
+        raise PermissionDenied(
+            "Hindsight wrote this entry from a change to the incident: it can be pinned, not edited."
+        )
+    raise PermissionDenied("This entry's text is what the alert said: it cannot be edited.")
+
+
+def check_deletable(event: TimelineEvent) -> None:
+    """Refuse deleting an entry Hindsight wrote: the record of status, severity and role changes stays."""
+    if event.source == EventSource.SYSTEM:
+        raise PermissionDenied(
+            "Hindsight wrote this entry from a change to the incident: it cannot be deleted."
+        )
+
+
+def _normalised(field: str, value: Any) -> Any:
+    return value.strip() if field == "body" and isinstance(value, str) else value
 
 
 def _actor(actor: Any) -> Any:
@@ -91,6 +136,7 @@ def timeline_event_update(*, event: TimelineEvent, actor: Any, data: dict[str, A
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    check_editable(event, data)
     kind = data.get("kind", event.kind)
     body = data.get("body", event.body)
     occurred_at = data.get("occurred_at", event.occurred_at)
@@ -100,7 +146,7 @@ def timeline_event_update(*, event: TimelineEvent, actor: Any, data: dict[str, A
     changed = False
     for field in ("kind", "body", "occurred_at", "is_key"):
         if field in data:
-            value = data[field].strip() if field == "body" else data[field]
+            value = _normalised(field, data[field])
             if getattr(event, field) != value:
                 setattr(event, field, value)
                 changed = True
@@ -114,7 +160,10 @@ def timeline_event_update(*, event: TimelineEvent, actor: Any, data: dict[str, A
 
 @transaction.atomic
 def timeline_event_delete(*, event: TimelineEvent, actor: Any) -> TimelineEvent:
-    """Soft-delete an event: hidden everywhere, kept for admins, who can restore it."""
+    """Soft-delete an event: hidden everywhere, kept for admins, who can restore it.
+
+    Entries Hindsight wrote itself cannot be deleted (PermissionDenied)."""
+    check_deletable(event)
     if not event.is_deleted:
         event.deleted_at = timezone.now()
         event.deleted_by = _actor(actor)
