@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -57,6 +57,22 @@ def check_text(
 def check_not_future(errors: dict[str, str], field: str, value: Any) -> None:
     if value is not None and value > timezone.now() + timedelta(minutes=5):
         errors[field] = "This time is in the future."
+
+
+# How far ahead of this server's clock a given time may be (the client's clock may run fast).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_past_moment(errors: dict[str, str], field: str, value: Any, *, what: str) -> None:
+    """Accept None (meaning now), or an aware datetime no later than now plus the clock skew."""
+    if value is None:
+        return
+    if not isinstance(value, datetime):
+        errors[field] = "Give a date and time."
+    elif timezone.is_naive(value):
+        errors[field] = "Give a time with its timezone."
+    elif value > timezone.now() + CLOCK_SKEW:
+        errors[field] = f"{what} cannot be in the future."
 
 
 def set_history_user(instance: Any, actor: Any) -> None:

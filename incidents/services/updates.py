@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -8,7 +9,13 @@ from django.utils import timezone
 
 from incidents.choices import Audience, Status
 from incidents.models import Incident, StatusUpdate
-from incidents.services.common import actor_or_none, check_text, require_edit, set_history_user
+from incidents.services.common import (
+    actor_or_none,
+    check_past_moment,
+    check_text,
+    require_edit,
+    set_history_user,
+)
 from timeline.choices import EventKind, EventSource
 from timeline.services import timeline_event_add
 
@@ -22,8 +29,12 @@ def status_update_post(
     audience: str = Audience.INTERNAL,
     status: str | None = None,
     source: str = EventSource.WEB,
+    posted_at: datetime | None = None,
 ) -> StatusUpdate:
-    """Post a status update; it also appears in the timeline as a `communication` event."""
+    """Post a status update; it also appears in the timeline as a `communication` event.
+
+    `posted_at` defaults to now; an incident written up after the fact gives when each update
+    really went out, and its timeline entry happens then too."""
     require_edit(actor, incident)
     errors: dict[str, str] = {}
     check_text(errors, "message", message, required=True, max_length=20_000)
@@ -32,16 +43,17 @@ def status_update_post(
     state = status or incident.status
     if state not in Status.values:
         errors["status"] = f"Choose one of {', '.join(Status.values)}."
+    check_past_moment(errors, "posted_at", posted_at, what="A status update")
     if errors:
         raise ValidationError(errors)
-    now = timezone.now()
+    posted = posted_at or timezone.now()
     label = "Public" if audience == Audience.PUBLIC else "Internal"
     event = timeline_event_add(
         incident=incident,
         actor=actor,
         kind=EventKind.COMMUNICATION,
         body=f"**{label} status update ({state}):** {message.strip()}",
-        occurred_at=now,
+        occurred_at=posted,
         source=source,
     )
     update = StatusUpdate(
@@ -50,7 +62,7 @@ def status_update_post(
         status=state,
         message=message.strip(),
         author=actor_or_none(actor),
-        posted_at=now,
+        posted_at=posted,
         event=event,
     )
     set_history_user(update, actor)
