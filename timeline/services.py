@@ -12,6 +12,7 @@ from django.utils import timezone
 from timeline.choices import EventKind, EventSource
 from timeline.history import insert_with_history
 from timeline.models import TimelineEvent
+from timeline.softdelete import restore, soft_delete
 
 MAX_BODY_LENGTH = 20_000
 
@@ -164,20 +165,12 @@ def timeline_event_delete(*, event: TimelineEvent, actor: Any) -> TimelineEvent:
 
     Entries Hindsight wrote itself cannot be deleted (PermissionDenied)."""
     check_deletable(event)
-    if not event.is_deleted:
-        event.deleted_at = timezone.now()
-        event.deleted_by = _actor(actor)
-        event._history_user = _actor(actor)  # type: ignore[attr-defined]
-        event.save(update_fields=["deleted_at", "deleted_by"])
+    soft_delete(event, actor=actor)
     return event
 
 
 @transaction.atomic
 def timeline_event_restore(*, event: TimelineEvent, actor: Any) -> TimelineEvent:
     """Undo a soft delete (admins only; the caller checks)."""
-    if event.is_deleted:
-        event.deleted_at = None
-        event.deleted_by = None
-        event._history_user = _actor(actor)  # type: ignore[attr-defined]
-        event.save(update_fields=["deleted_at", "deleted_by"])
+    restore(event, actor=actor)
     return event

@@ -11,20 +11,20 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import serializers, status, viewsets
-from rest_framework.decorators import action
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
 from incidents.api.base import WRITE_ERRORS, InputSerializer, cached_json, errors
+from incidents.api.deleted import DELETED, RESTORE_DESCRIPTION, DeletedListMixin, RestoreMixin, wants_deleted
 from incidents.api.fields import ApiDateTimeField, StrictBooleanField, StrictCharField, utc_iso
 from incidents.api.lookups import id_or_404
 from incidents.api.serializers import NULLABLE_USERNAME
 from incidents.api.views import NESTED_INCIDENT_ID, OBJECT_ID, IncidentChildViewSet
 from incidents.lookups_sql import LiveTimeline
-from incidents.permissions import can_edit_incident, is_admin
+from incidents.permissions import can_edit_incident
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
 from timeline.choices import HUMAN_KINDS, EventKind, EventSource
@@ -99,9 +99,10 @@ def _require_edit(user: Any, incident: Any) -> None:
 @extend_schema_view(
     list=extend_schema(
         summary="An incident's timeline",
-        description="Ordered by `occurred_at`, then `recorded_at`. Deleted entries are left out.",
-        parameters=[NESTED_INCIDENT_ID],
-        responses={200: TimelineEventSerializer(many=True), **errors(404)},
+        description="Ordered by `occurred_at`, then `recorded_at`. Deleted entries are left out "
+        "(admins list them with `?deleted=true`).",
+        parameters=[NESTED_INCIDENT_ID, DELETED],
+        responses={200: TimelineEventSerializer(many=True), **errors(400, 403, 404)},
     ),
     create=extend_schema(
         summary="Add a timeline entry",
@@ -111,11 +112,15 @@ def _require_edit(user: Any, incident: Any) -> None:
         responses={201: TimelineEventSerializer, **errors(*WRITE_ERRORS)},
     ),
 )
-class IncidentTimelineViewSet(IncidentChildViewSet):
+class IncidentTimelineViewSet(DeletedListMixin, IncidentChildViewSet):
     queryset = TimelineEvent.objects.none()  # for the schema; reads go through selectors
     serializer_class = TimelineEventSerializer
 
     def list(self, request: Request, incident_id: str) -> HttpResponse | Response:
+        if "deleted" in request.query_params:
+            incident = self.incident()  # 404 before 403
+            if wants_deleted(request):
+                return self.deleted_page(timeline_selectors.deleted_events(incident=incident))
         return cached_json(self, request, lambda: self._list())
 
     def _list(self) -> Response:
@@ -149,12 +154,20 @@ class IncidentTimelineViewSet(IncidentChildViewSet):
     ),
     destroy=extend_schema(
         summary="Delete a timeline entry",
-        description="A soft delete: hidden everywhere, kept for admins, who can restore it.",
+        description="A soft delete: hidden everywhere, kept for admins, who can restore it. "
+        "Entries Hindsight wrote (`system`) cannot be deleted.",
         parameters=[OBJECT_ID],
         responses={204: None, **errors(403, 404)},
     ),
+    restore=extend_schema(
+        summary="Restore a deleted timeline entry",
+        description=RESTORE_DESCRIPTION,
+        parameters=[OBJECT_ID],
+        request=None,
+        responses={200: TimelineEventSerializer, **errors(403, 404)},
+    ),
 )
-class TimelineEventViewSet(viewsets.GenericViewSet):
+class TimelineEventViewSet(RestoreMixin):
     serializer_class = TimelineEventSerializer
     lookup_url_kwarg = "id"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -189,19 +202,8 @@ class TimelineEventViewSet(viewsets.GenericViewSet):
         timeline_services.timeline_event_delete(event=event, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        summary="Restore a deleted timeline entry",
-        description="Undo a delete. Admins only.",
-        parameters=[OBJECT_ID],
-        request=None,
-        responses={200: TimelineEventSerializer, **errors(403, 404)},
-    )
-    @action(detail=True, methods=["post"])
-    def restore(self, request: Request, id: str) -> Response:
-        # Look the entry up first: someone outside a private incident gets 404, never a 403 that
-        # would confirm the entry exists.
-        event = self._event(id, include_deleted=True)
-        if not is_admin(request.user):
-            raise PermissionDenied("Only admins can restore deleted entries.")
-        event = timeline_services.timeline_event_restore(event=event, actor=request.user)
-        return Response(self.get_serializer(event).data)
+    def deleted_row(self, id: str) -> TimelineEvent:
+        return self._event(id, include_deleted=True)
+
+    def restore_row(self, row: TimelineEvent, *, actor: Any) -> TimelineEvent:
+        return timeline_services.timeline_event_restore(event=row, actor=actor)

@@ -14,12 +14,14 @@ from incidents.services.common import (
     actor_or_none,
     check_past_moment,
     check_text,
+    require_admin,
     require_edit,
     set_history_user,
 )
 from timeline.choices import EventKind
 from timeline.models import TimelineEvent
 from timeline.services import system_event_add
+from timeline.softdelete import restore, soft_delete
 
 SUMMARY_LENGTH = 120
 
@@ -136,12 +138,22 @@ def _status_change_text(cause: Cause, previous_status: str) -> str:
     words = " ".join(cause.description.split())
     summary = words if len(words) <= SUMMARY_LENGTH else words[: SUMMARY_LENGTH - 1].rstrip() + "…"
     current, before = CauseStatus(cause.status).label.lower(), CauseStatus(previous_status).label.lower()
-    return f"Cause {current} (was {before}): {CauseRole(cause.role).label.lower()}, {cause.category} — {summary}"
+    return (
+        f"Cause {current} (was {before}): {CauseRole(cause.role).label.lower()}, {cause.category} — {summary}"
+    )
 
 
 @transaction.atomic
 def cause_delete(*, cause: Cause, actor: Any) -> None:
-    """Delete a cause (its history stays in the audit trail). Prefer `ruled_out` for wrong guesses."""
+    """Soft-delete a cause: hidden everywhere, kept for admins, who can restore it.
+    Prefer `ruled_out` for a wrong guess: it keeps the record of what was considered."""
     require_edit(actor, cause.incident)
-    set_history_user(cause, actor)
-    cause.delete()
+    soft_delete(cause, actor=actor)
+
+
+@transaction.atomic
+def cause_restore(*, cause: Cause, actor: Any) -> Cause:
+    """Undo a delete. Admins only."""
+    require_admin(actor)
+    restore(cause, actor=actor)
+    return cause

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from incidents.permissions import can_edit_incident
+from incidents.permissions import can_edit_incident, is_admin
 
 MAX_TEXT = 100_000
 
@@ -22,6 +22,12 @@ def require_edit(actor: Any, incident: Any) -> None:
         return
     if not can_edit_incident(actor, incident):
         raise PermissionDenied("You may not change this incident.")
+
+
+def require_admin(actor: Any) -> None:
+    """Refuse the write unless the actor is an admin (restoring what someone deleted)."""
+    if not is_admin(actor):
+        raise PermissionDenied("Only admins can restore deleted entries.")
 
 
 def resolve_user(value: Any, *, field: str) -> Any:
