@@ -30,7 +30,8 @@ class TimelineEventAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            locked = read_only_fields(obj)
+            # Who wrote an entry never changes: relabelling one `system` would forge the record.
+            locked = read_only_fields(obj) | {"source"}
             fields += [f.name for f in TimelineEvent._meta.fields if f.editable and f.name in locked]
         return fields
 

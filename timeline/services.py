@@ -17,9 +17,10 @@ from timeline.softdelete import restore, soft_delete
 MAX_BODY_LENGTH = 20_000
 
 # What Hindsight and monitoring wrote is the record of what happened: nobody rewrites it, admins
-# included. A `system` entry may only be pinned; a `webhook` entry's body is what the alert said.
+# included. A `system` entry may only be pinned; a `webhook` entry's body is what the alert said
+# (and its source stays `webhook`, or the body could be unlocked by relabelling it).
 SYSTEM_EDITABLE_FIELDS = frozenset({"is_key"})
-WEBHOOK_READ_ONLY_FIELDS = frozenset({"body"})
+WEBHOOK_READ_ONLY_FIELDS = frozenset({"body", "source", "external_id"})
 
 
 def read_only_fields(event: TimelineEvent) -> frozenset[str]:
