@@ -158,7 +158,9 @@ def action_update(*, action: RemediationAction, actor: Any, data: dict[str, Any]
     unknown = set(data) - UPDATABLE
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    locked = RemediationAction.objects.select_for_update().get(pk=action.pk)
+    locked = RemediationAction.all_objects.select_for_update().get(pk=action.pk)
+    if locked.is_deleted:
+        raise ValidationError({"action": "This action item was deleted."})
     values = {
         field: data.get(field, getattr(locked, field))
         for field in (

@@ -96,6 +96,8 @@ def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
     """Edit a cause. A change of status is written to the timeline as a system entry at
     `status_changed_at` (given, or now), so the record shows what was believed when."""
     require_edit(actor, cause.incident)
+    if cause.is_deleted:
+        raise ValidationError({"cause": "This cause was deleted."})
     allowed = {"category", "role", "status", "description", "evidence", "status_changed_at"}
     unknown = set(data) - allowed
     if unknown:

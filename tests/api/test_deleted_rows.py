@@ -7,11 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from incidents.models import Cause, Incident, RemediationAction
 from incidents.postmortems.models import Postmortem
 from incidents.postmortems.services import postmortem_generate
+from incidents.services import action_delete, action_update, cause_delete, cause_restore, cause_update
 from tests.factories import CauseFactory, RemediationActionFactory, TimelineEventFactory, UserFactory
 from timeline.models import TimelineEvent
 
@@ -150,6 +152,30 @@ def test_a_viewer_cannot_delete_an_action_item(client_as: Any, viewer: Any, inci
     action = RemediationActionFactory(incident=incident)
     assert client_as(viewer).delete(f"/api/v1/actions/{action.pk}/").status_code == 403
     assert not RemediationAction.all_objects.get(pk=action.pk).is_deleted
+
+
+def test_a_deleted_cause_or_action_cannot_be_edited_until_restored(owner: Any, incident: Incident) -> None:
+    cause = CauseFactory(incident=incident)
+    action = RemediationActionFactory(incident=incident)
+    cause_delete(cause=cause, actor=owner)
+    action_delete(action=action, actor=owner)
+
+    with pytest.raises(ValidationError):
+        cause_update(cause=cause, actor=owner, data={"status": "confirmed"})
+    with pytest.raises(ValidationError):
+        action_update(action=action, actor=owner, data={"status": "in_progress"})
+    assert Cause.all_objects.get(pk=cause.pk).status == "suspected"
+    assert RemediationAction.all_objects.get(pk=action.pk).status == "open"
+
+
+def test_only_an_admin_restores_through_the_service(owner: Any, admin_user: Any, incident: Incident) -> None:
+    cause = CauseFactory(incident=incident)
+    cause_delete(cause=cause, actor=owner)
+    with pytest.raises(PermissionDenied):
+        cause_restore(cause=cause, actor=owner)
+    assert Cause.all_objects.get(pk=cause.pk).is_deleted
+    cause_restore(cause=cause, actor=admin_user)
+    assert Cause.objects.filter(pk=cause.pk).exists()
 
 
 # ---------------------------------------------------------------- Django admin
