@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.models import (
@@ -12,6 +16,7 @@ from incidents.models import (
     Service,
     StatusUpdate,
 )
+from incidents.services import action_restore, cause_restore
 
 
 @admin.register(Service)
@@ -32,20 +37,43 @@ class IncidentAdmin(SimpleHistoryAdmin):
     readonly_fields = ["number", "reference", "version"]
 
 
+class SoftDeletedAdmin(SimpleHistoryAdmin):
+    """Lists deleted rows too (filter "deleted at"), with an action to restore them."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return self.model.all_objects.select_related("incident")  # type: ignore[attr-defined,no-any-return]
+
+    @admin.action(description="Restore selected deleted rows")
+    def restore(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for row in queryset.filter(deleted_at__isnull=False):
+            self.restore_row(row, actor=request.user)
+
+    def restore_row(self, row: Any, *, actor: Any) -> None:
+        raise NotImplementedError
+
+
 @admin.register(Cause)
-class CauseAdmin(SimpleHistoryAdmin):
-    list_display = ["incident", "category", "role", "status"]
-    list_filter = ["category", "role", "status"]
-    raw_id_fields = ["incident"]
+class CauseAdmin(SoftDeletedAdmin):
+    list_display = ["incident", "category", "role", "status", "deleted_at"]
+    list_filter = ["category", "role", "status", ("deleted_at", admin.EmptyFieldListFilter)]
+    raw_id_fields = ["incident", "deleted_by"]
     filter_horizontal = ["evidence"]
+    actions = ["restore"]
+
+    def restore_row(self, row: Cause, *, actor: Any) -> None:
+        cause_restore(cause=row, actor=actor)
 
 
 @admin.register(RemediationAction)
-class RemediationActionAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "incident", "owner", "priority", "due_date", "status"]
-    list_filter = ["status", "priority", "kind"]
+class RemediationActionAdmin(SoftDeletedAdmin):
+    list_display = ["title", "incident", "owner", "priority", "due_date", "status", "deleted_at"]
+    list_filter = ["status", "priority", "kind", ("deleted_at", admin.EmptyFieldListFilter)]
     search_fields = ["title"]
-    raw_id_fields = ["incident", "owner"]
+    raw_id_fields = ["incident", "owner", "deleted_by"]
+    actions = ["restore"]
+
+    def restore_row(self, row: RemediationAction, *, actor: Any) -> None:
+        action_restore(action=row, actor=actor)
 
 
 @admin.register(StatusUpdate)

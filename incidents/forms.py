@@ -101,6 +101,31 @@ class IncidentEditForm(forms.Form):
     MILESTONES = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
 
 
+class PastTimeField(forms.CharField):
+    """An optional time typed like in the quick-add box (14:05, -1h, yesterday 23:50, 2026-11-23
+    14:05), read in the user's timezone; empty is None (the service then uses now)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"placeholder": "now · 14:05 · -1h · yesterday 23:50", "autocomplete": "off"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> datetime | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return parse_quick_time(text, now=timezone.now(), tz=timezone.get_current_timezone())
+        except TimeParseError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
 class QuickAddForm(forms.Form):
     """The timeline quick-add box: when (free text), kind, body."""
 
@@ -152,6 +177,11 @@ class CauseForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Timeline entries that support it.",
     )
+    status_changed_at = PastTimeField(
+        label="Status since",
+        help_text="When it came to be suspected, confirmed or ruled out, in your timezone; empty "
+        "means now. Give it when the status changes.",
+    )
 
     def __init__(self, *args: Any, evidence_choices: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
@@ -202,6 +232,10 @@ class StatusUpdateForm(forms.Form):
     prefix = "update"
     audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.INTERNAL)
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Markdown.")
+    posted_at = PastTimeField(
+        label="Posted at",
+        help_text="Empty means now; give the time it went out when writing the incident up afterwards.",
+    )
 
 
 class ProfileForm(forms.Form):

@@ -99,22 +99,46 @@ def cause_list(*, user: Any, incident: Incident) -> QuerySet[Cause]:
     return incident.causes.prefetch_related("evidence").order_by("created_at", "id")
 
 
-def cause_get(*, user: Any, pk: int) -> Cause | None:
-    return Cause.objects.visible_to(user).filter(pk=pk).first()
+def deleted_causes(*, incident: Incident) -> QuerySet[Cause]:
+    """Return the incident's soft-deleted causes, latest deleted first, for admins to restore."""
+    return (
+        Cause.all_objects.filter(incident=incident, deleted_at__isnull=False)
+        .select_related("incident", "deleted_by")
+        .prefetch_related("evidence")
+        .order_by("-deleted_at", "-id")
+    )
 
 
-def action_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[RemediationAction]:
+def cause_get(*, user: Any, pk: int, include_deleted: bool = False) -> Cause | None:
+    manager = Cause.all_objects if include_deleted else Cause.objects
+    return manager.visible_to(user).filter(pk=pk).first()
+
+
+def action_list(
+    *, user: Any, filters: dict[str, Any] | None = None, include_deleted: bool = False
+) -> QuerySet[RemediationAction]:
     """Return action items of incidents the user may see."""
     from incidents.filters import ActionFilterSet
 
-    qs = RemediationAction.objects.visible_to(user).select_related("owner", "incident")
+    manager = RemediationAction.all_objects if include_deleted else RemediationAction.objects
+    qs = manager.visible_to(user).select_related("owner", "incident")
     if filters:
         qs = ActionFilterSet(filters, queryset=qs).qs
     return qs
 
 
-def action_get(*, user: Any, pk: int) -> RemediationAction | None:
-    return action_list(user=user).filter(pk=pk).first()
+def deleted_actions(*, incident: Incident) -> QuerySet[RemediationAction]:
+    """Return the incident's soft-deleted action items, latest deleted first, for admins to restore."""
+    return (
+        RemediationAction.all_objects.filter(incident=incident, deleted_at__isnull=False)
+        .select_related("incident", "owner", "deleted_by")
+        .prefetch_related("causes")
+        .order_by("-deleted_at", "-id")
+    )
+
+
+def action_get(*, user: Any, pk: int, include_deleted: bool = False) -> RemediationAction | None:
+    return action_list(user=user, include_deleted=include_deleted).filter(pk=pk).first()
 
 
 def status_update_list(*, user: Any, incident: Incident) -> QuerySet[StatusUpdate]:

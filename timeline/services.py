@@ -5,19 +5,62 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from timeline.actors import actor_or_none
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
+from timeline.softdelete import restore, soft_delete
 
 MAX_BODY_LENGTH = 20_000
 
+# What Hindsight and monitoring wrote is the record of what happened: nobody rewrites it, admins
+# included. A `system` entry may only be pinned; a `webhook` entry's body is what the alert said
+# (and its source stays `webhook`, or the body could be unlocked by relabelling it).
+SYSTEM_EDITABLE_FIELDS = frozenset({"is_key"})
+WEBHOOK_READ_ONLY_FIELDS = frozenset({"body", "source", "external_id"})
 
-def actor_or_none(actor: Any) -> Any:
-    """Return the acting user, or None for the system itself (and anonymous callers)."""
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+def read_only_fields(event: TimelineEvent) -> frozenset[str]:
+    """Return the fields of `event` that no one may change (everything but `is_key` for system entries)."""
+    if event.source == EventSource.SYSTEM:
+        return frozenset(field.name for field in TimelineEvent._meta.concrete_fields) - SYSTEM_EDITABLE_FIELDS
+    if event.source == EventSource.WEBHOOK:
+        return WEBHOOK_READ_ONLY_FIELDS
+    return frozenset()
+
+
+def check_editable(event: TimelineEvent, changes: dict[str, Any]) -> None:
+    """Refuse changes to what Hindsight or a webhook wrote (PermissionDenied, nothing saved).
+
+    `changes` maps field names to the new values; a value equal to the current one is no change.
+    """
+    refused = sorted(
+        field
+        for field, value in changes.items()
+        if field in read_only_fields(event) and _normalised(field, value) != getattr(event, field, None)
+    )
+    if not refused:
+        return
+    if event.source == EventSource.SYSTEM:
+        raise PermissionDenied(
+            "Hindsight wrote this entry from a change to the incident: it can be pinned, not edited."
+        )
+    raise PermissionDenied("This entry's text is what the alert said: it cannot be edited.")
+
+
+def check_deletable(event: TimelineEvent) -> None:
+    """Refuse deleting an entry Hindsight wrote: the record of status, severity and role changes stays."""
+    if event.source == EventSource.SYSTEM:
+        raise PermissionDenied(
+            "Hindsight wrote this entry from a change to the incident: it cannot be deleted."
+        )
+
+
+def _normalised(field: str, value: Any) -> Any:
+    return value.strip() if field == "body" and isinstance(value, str) else value
 
 
 def _validate(*, kind: str, body: str, occurred_at: datetime | None) -> dict[str, str]:
@@ -93,6 +136,7 @@ def timeline_event_update(*, event: TimelineEvent, actor: Any, data: dict[str, A
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
+    check_editable(event, data)
     kind = data.get("kind", event.kind)
     body = data.get("body", event.body)
     occurred_at = data.get("occurred_at", event.occurred_at)
@@ -102,7 +146,7 @@ def timeline_event_update(*, event: TimelineEvent, actor: Any, data: dict[str, A
     changed = False
     for field in ("kind", "body", "occurred_at", "is_key"):
         if field in data:
-            value = data[field].strip() if field == "body" else data[field]
+            value = _normalised(field, data[field])
             if getattr(event, field) != value:
                 setattr(event, field, value)
                 changed = True
@@ -116,21 +160,16 @@ def timeline_event_update(*, event: TimelineEvent, actor: Any, data: dict[str, A
 
 @transaction.atomic
 def timeline_event_delete(*, event: TimelineEvent, actor: Any) -> TimelineEvent:
-    """Soft-delete an event: hidden everywhere, kept for admins, who can restore it."""
-    if not event.is_deleted:
-        event.deleted_at = timezone.now()
-        event.deleted_by = actor_or_none(actor)
-        event._history_user = actor_or_none(actor)  # type: ignore[attr-defined]
-        event.save(update_fields=["deleted_at", "deleted_by"])
+    """Soft-delete an event: hidden everywhere, kept for admins, who can restore it.
+
+    Entries Hindsight wrote itself cannot be deleted (PermissionDenied)."""
+    check_deletable(event)
+    soft_delete(event, actor=actor)
     return event
 
 
 @transaction.atomic
 def timeline_event_restore(*, event: TimelineEvent, actor: Any) -> TimelineEvent:
     """Undo a soft delete (admins only; the caller checks)."""
-    if event.is_deleted:
-        event.deleted_at = None
-        event.deleted_by = None
-        event._history_user = actor_or_none(actor)  # type: ignore[attr-defined]
-        event.save(update_fields=["deleted_at", "deleted_by"])
+    restore(event, actor=actor)
     return event

@@ -7,13 +7,14 @@ from typing import Any
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors, services
 from incidents.api.base import WRITE_ERRORS, errors
+from incidents.api.deleted import DELETED, RESTORE_DESCRIPTION, DeletedListMixin, RestoreMixin, wants_deleted
 from incidents.api.lookups import id_or_404
 from incidents.api.serializers import (
     ActionSerializer,
@@ -33,8 +34,8 @@ from incidents.models import Cause, RemediationAction, StatusUpdate
 @extend_schema_view(
     list=extend_schema(
         summary="List an incident's causes",
-        parameters=[NESTED_INCIDENT_ID],
-        responses={200: CauseSerializer(many=True), **errors(404)},
+        parameters=[NESTED_INCIDENT_ID, DELETED],
+        responses={200: CauseSerializer(many=True), **errors(400, 403, 404)},
     ),
     create=extend_schema(
         summary="Record a cause",
@@ -45,12 +46,15 @@ from incidents.models import Cause, RemediationAction, StatusUpdate
         responses={201: CauseSerializer, **errors(*WRITE_ERRORS)},
     ),
 )
-class IncidentCauseViewSet(IncidentChildViewSet):
+class IncidentCauseViewSet(DeletedListMixin, IncidentChildViewSet):
     queryset = Cause.objects.none()  # for the schema; reads go through selectors
     serializer_class = CauseSerializer
 
     def list(self, request: Request, incident_id: str) -> Response:
-        causes = selectors.cause_list(user=request.user, incident=self.incident())
+        incident = self.incident()
+        if wants_deleted(request):
+            return self.deleted_page(selectors.deleted_causes(incident=incident))
+        causes = selectors.cause_list(user=request.user, incident=incident)
         page = self.paginate_queryset(causes.select_related("incident"))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -76,21 +80,37 @@ class IncidentCauseViewSet(IncidentChildViewSet):
     ),
     destroy=extend_schema(
         summary="Delete a cause",
-        description="Prefer `ruled_out` for a wrong guess: it keeps the record of what was considered.",
+        description="A soft delete: hidden everywhere, kept for admins, who can restore it. Prefer "
+        "`ruled_out` for a wrong guess: it keeps the record of what was considered.",
         parameters=[OBJECT_ID],
         responses={204: None, **errors(403, 404)},
     ),
+    restore=extend_schema(
+        summary="Restore a deleted cause",
+        description=RESTORE_DESCRIPTION,
+        parameters=[OBJECT_ID],
+        request=None,
+        responses={200: CauseSerializer, **errors(403, 404)},
+    ),
 )
-class CauseViewSet(viewsets.GenericViewSet):
+class CauseViewSet(RestoreMixin):
     serializer_class = CauseSerializer
     lookup_url_kwarg = "id"
-    http_method_names = ["get", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def _cause(self, id: str) -> Any:
-        cause = selectors.cause_get(user=self.request.user, pk=id_or_404(id, "cause"))
+    def _cause(self, id: str, *, include_deleted: bool = False) -> Any:
+        cause = selectors.cause_get(
+            user=self.request.user, pk=id_or_404(id, "cause"), include_deleted=include_deleted
+        )
         if cause is None:
             raise NotFound("No such cause.")
         return cause
+
+    def deleted_row(self, id: str) -> Cause:
+        return self._cause(id, include_deleted=True)  # type: ignore[no-any-return]
+
+    def restore_row(self, row: Cause, *, actor: Any) -> Cause:
+        return services.cause_restore(cause=row, actor=actor)
 
     def retrieve(self, request: Request, id: str) -> Response:
         return Response(self.get_serializer(self._cause(id)).data)
@@ -123,8 +143,8 @@ def _action_data(validated: dict[str, Any]) -> dict[str, Any]:
 @extend_schema_view(
     list=extend_schema(
         summary="List an incident's action items",
-        parameters=[NESTED_INCIDENT_ID],
-        responses={200: ActionSerializer(many=True), **errors(404)},
+        parameters=[NESTED_INCIDENT_ID, DELETED],
+        responses={200: ActionSerializer(many=True), **errors(400, 403, 404)},
     ),
     create=extend_schema(
         summary="Add an action item",
@@ -135,12 +155,14 @@ def _action_data(validated: dict[str, Any]) -> dict[str, Any]:
         responses={201: ActionSerializer, **errors(*WRITE_ERRORS)},
     ),
 )
-class IncidentActionViewSet(IncidentChildViewSet):
+class IncidentActionViewSet(DeletedListMixin, IncidentChildViewSet):
     queryset = RemediationAction.objects.none()  # for the schema; reads go through selectors
     serializer_class = ActionSerializer
 
     def list(self, request: Request, incident_id: str) -> Response:
         incident = self.incident()
+        if wants_deleted(request):
+            return self.deleted_page(selectors.deleted_actions(incident=incident))
         actions = (
             selectors.action_list(user=request.user)
             .filter(incident=incident)
@@ -177,13 +199,27 @@ class IncidentActionViewSet(IncidentChildViewSet):
         request=ActionWriteSerializer,
         responses={200: ActionSerializer, **errors(*WRITE_ERRORS)},
     ),
+    destroy=extend_schema(
+        summary="Delete an action item",
+        description="A soft delete: hidden everywhere (no more reminders), kept for admins, who can "
+        "restore it. Prefer `wont_do` with a reason for work the team decided against.",
+        parameters=[OBJECT_ID],
+        responses={204: None, **errors(403, 404)},
+    ),
+    restore=extend_schema(
+        summary="Restore a deleted action item",
+        description=RESTORE_DESCRIPTION,
+        parameters=[OBJECT_ID],
+        request=None,
+        responses={200: ActionSerializer, **errors(403, 404)},
+    ),
 )
-class ActionViewSet(viewsets.GenericViewSet):
+class ActionViewSet(RestoreMixin):
     serializer_class = ActionSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ActionFilterSet
     lookup_url_kwarg = "id"
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[RemediationAction]:
         return (
@@ -192,11 +228,19 @@ class ActionViewSet(viewsets.GenericViewSet):
             .order_by("due_date", "id")
         )
 
-    def _action(self, pk: str) -> RemediationAction:
-        action = selectors.action_get(user=self.request.user, pk=id_or_404(pk, "action item"))
+    def _action(self, pk: str, *, include_deleted: bool = False) -> RemediationAction:
+        action = selectors.action_get(
+            user=self.request.user, pk=id_or_404(pk, "action item"), include_deleted=include_deleted
+        )
         if action is None:
             raise NotFound("No such action item.")
         return action
+
+    def deleted_row(self, id: str) -> RemediationAction:
+        return self._action(id, include_deleted=True)
+
+    def restore_row(self, row: RemediationAction, *, actor: Any) -> RemediationAction:
+        return services.action_restore(action=row, actor=actor)
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -215,6 +259,10 @@ class ActionViewSet(viewsets.GenericViewSet):
             action=action, actor=request.user, data=_action_data(serializer.validated_data)
         )
         return Response(self.get_serializer(action).data)
+
+    def destroy(self, request: Request, id: str) -> Response:
+        services.action_delete(action=self._action(id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # ---------------------------------------------------------------- status updates

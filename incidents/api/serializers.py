@@ -243,6 +243,11 @@ class CauseWriteSerializer(InputSerializer):
     evidence = serializers.ListField(
         child=StrictIntegerField(), required=False, max_length=500, help_text="Timeline event ids."
     )
+    status_changed_at = ApiDateTimeField(
+        required=False,
+        help_text="When the status took effect (suspected, confirmed, ruled out); defaults to now. "
+        "Only with a new status; a future time is refused.",
+    )
 
 
 # ---------------------------------------------------------------- action items
@@ -332,6 +337,11 @@ class StatusUpdateWriteSerializer(InputSerializer):
         choices=Status.choices, required=False, help_text="Defaults to the incident's status."
     )
     message = StrictCharField(max_length=20_000)
+    posted_at = ApiDateTimeField(
+        required=False,
+        help_text="When it went out; defaults to now. Give a past time for a record written up after "
+        "the fact (its timeline entry happens then too). A future time is refused.",
+    )
 
 
 # ---------------------------------------------------------------- me

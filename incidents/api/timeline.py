@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import serializers, status, viewsets
-from rest_framework.decorators import action
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors
 from incidents.api.base import WRITE_ERRORS, InputSerializer, errors, not_modified
+from incidents.api.deleted import DELETED, RESTORE_DESCRIPTION, DeletedListMixin, RestoreMixin, wants_deleted
 from incidents.api.fields import ApiDateTimeField, StrictBooleanField, StrictCharField, utc_iso
 from incidents.api.lookups import id_or_404
 from incidents.api.serializers import NULLABLE_USERNAME
 from incidents.api.views import NESTED_INCIDENT_ID, OBJECT_ID, IncidentChildViewSet
-from incidents.permissions import is_admin
 from incidents.services.common import require_edit
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
@@ -90,11 +88,11 @@ class TimelineEventWriteSerializer(InputSerializer):
 @extend_schema_view(
     list=extend_schema(
         summary="An incident's timeline",
-        description="Ordered by `occurred_at`, then `recorded_at`. Deleted entries are left out. "
-        "The response's `ETag` changes with every write in the incident: send it back as "
-        "`If-None-Match` to get `304 Not Modified` while nothing changed.",
-        parameters=[NESTED_INCIDENT_ID],
-        responses={200: TimelineEventSerializer(many=True), **errors(304, 404)},
+        description="Ordered by `occurred_at`, then `recorded_at`. Deleted entries are left out "
+        "(admins list them with `?deleted=true`). The response's `ETag` changes with every write in "
+        "the incident: send it back as `If-None-Match` to get `304 Not Modified` while nothing changed.",
+        parameters=[NESTED_INCIDENT_ID, DELETED],
+        responses={200: TimelineEventSerializer(many=True), **errors(304, 400, 403, 404)},
     ),
     create=extend_schema(
         summary="Add a timeline entry",
@@ -104,12 +102,14 @@ class TimelineEventWriteSerializer(InputSerializer):
         responses={201: TimelineEventSerializer, **errors(*WRITE_ERRORS)},
     ),
 )
-class IncidentTimelineViewSet(IncidentChildViewSet):
+class IncidentTimelineViewSet(DeletedListMixin, IncidentChildViewSet):
     queryset = TimelineEvent.objects.none()  # for the schema; reads go through selectors
     serializer_class = TimelineEventSerializer
 
     def list(self, request: Request, incident_id: str) -> Response:
-        incident = self.incident()
+        incident = self.incident()  # 404 before 403
+        if "deleted" in request.query_params and wants_deleted(request):
+            return self.deleted_page(timeline_selectors.deleted_events(incident=incident))
         etag = f'"timeline-{incident.record_version}"'
         unchanged = not_modified(request, etag)
         if unchanged is not None:
@@ -145,12 +145,20 @@ class IncidentTimelineViewSet(IncidentChildViewSet):
     ),
     destroy=extend_schema(
         summary="Delete a timeline entry",
-        description="A soft delete: hidden everywhere, kept for admins, who can restore it.",
+        description="A soft delete: hidden everywhere, kept for admins, who can restore it. "
+        "Entries Hindsight wrote (`system`) cannot be deleted.",
         parameters=[OBJECT_ID],
         responses={204: None, **errors(403, 404)},
     ),
+    restore=extend_schema(
+        summary="Restore a deleted timeline entry",
+        description=RESTORE_DESCRIPTION,
+        parameters=[OBJECT_ID],
+        request=None,
+        responses={200: TimelineEventSerializer, **errors(403, 404)},
+    ),
 )
-class TimelineEventViewSet(viewsets.GenericViewSet):
+class TimelineEventViewSet(RestoreMixin):
     serializer_class = TimelineEventSerializer
     lookup_url_kwarg = "id"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -185,19 +193,8 @@ class TimelineEventViewSet(viewsets.GenericViewSet):
         timeline_services.timeline_event_delete(event=event, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        summary="Restore a deleted timeline entry",
-        description="Undo a delete. Admins only.",
-        parameters=[OBJECT_ID],
-        request=None,
-        responses={200: TimelineEventSerializer, **errors(403, 404)},
-    )
-    @action(detail=True, methods=["post"])
-    def restore(self, request: Request, id: str) -> Response:
-        # Look the entry up first: someone outside a private incident gets 404, never a 403 that
-        # would confirm the entry exists.
-        event = self._event(id, include_deleted=True)
-        if not is_admin(request.user):
-            raise PermissionDenied("Only admins can restore deleted entries.")
-        event = timeline_services.timeline_event_restore(event=event, actor=request.user)
-        return Response(self.get_serializer(event).data)
+    def deleted_row(self, id: str) -> TimelineEvent:
+        return self._event(id, include_deleted=True)
+
+    def restore_row(self, row: TimelineEvent, *, actor: Any) -> TimelineEvent:
+        return timeline_services.timeline_event_restore(event=row, actor=actor)

@@ -78,7 +78,7 @@ def fix_outcomes(*, user: Any, actions: Iterable[RemediationAction]) -> dict[int
         incident_categories[incident_id].add(category)
     linked_categories: dict[int, set[str]] = defaultdict(set)
     for action_id, category in RemediationAction.causes.through.objects.filter(
-        remediationaction_id__in=[a.pk for a in fixes]
+        remediationaction_id__in=[a.pk for a in fixes], cause__deleted_at__isnull=True
     ).values_list("remediationaction_id", "cause__category"):
         linked_categories[action_id].add(category)
 

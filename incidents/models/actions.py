@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from incidents.choices import OPEN_ACTION_STATUSES, ActionKind, ActionPriority, ActionStatus
 from incidents.models.incidents import IncidentScopedQuerySet
+from timeline.softdelete import LiveManager, SoftDeletable
 
 
 class RemediationActionQuerySet(IncidentScopedQuerySet):
@@ -17,7 +18,9 @@ class RemediationActionQuerySet(IncidentScopedQuerySet):
         return self.open().filter(due_date__lt=timezone.localdate())
 
 
-class RemediationAction(models.Model):
+class RemediationAction(SoftDeletable):
+    """An action item. Deleting one is a soft delete: hidden everywhere, kept for admins to restore."""
+
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="actions")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -45,10 +48,12 @@ class RemediationAction(models.Model):
 
     history = HistoricalRecords(m2m_fields=[causes])
 
-    objects = RemediationActionQuerySet.as_manager()
+    objects = LiveManager.from_queryset(RemediationActionQuerySet)()
+    all_objects = RemediationActionQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_date", "id"]
+        base_manager_name = "all_objects"
         indexes = [
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["owner", "status"]),

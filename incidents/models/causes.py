@@ -4,10 +4,13 @@ from simple_history.models import HistoricalRecords
 
 from incidents.choices import CauseCategory, CauseRole, CauseStatus
 from incidents.models.incidents import IncidentScopedQuerySet
+from timeline.softdelete import LiveManager, SoftDeletable
 
 
-class Cause(models.Model):
-    """A contributing factor: what was suspected, confirmed or ruled out, and when."""
+class Cause(SoftDeletable):
+    """A contributing factor: what was suspected, confirmed or ruled out, and when.
+
+    Deleting one is a soft delete (`deleted_at`): hidden everywhere, kept for admins to restore."""
 
     incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="causes")
     category = models.CharField(max_length=20, choices=CauseCategory.choices)
@@ -25,10 +28,12 @@ class Cause(models.Model):
 
     history = HistoricalRecords(m2m_fields=[evidence])
 
-    objects = IncidentScopedQuerySet.as_manager()
+    objects = LiveManager.from_queryset(IncidentScopedQuerySet)()
+    all_objects = IncidentScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
+        base_manager_name = "all_objects"
         indexes = [models.Index(fields=["category", "status"])]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ template loop over 10,000 events would cost more than the rest of generation tog
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -14,8 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.template.loader import get_template
+from django.utils import timezone
 
-from incidents.choices import CauseRole, CauseStatus
+from incidents.choices import ActionStatus, CauseRole, CauseStatus
 from incidents.models import Cause, Incident, RemediationAction
 from incidents.postmortems.choices import SEEDED_FROM_INCIDENT
 from incidents.templatetags.hindsight import duration
@@ -31,6 +33,10 @@ STATUS_ORDER: dict[str, int] = {CauseStatus.CONFIRMED: 0, CauseStatus.SUSPECTED:
 PRIORITY_ORDER: dict[str, int] = {"P1": 0, "P2": 1, "P3": 2}
 DETECTION_KINDS = ("detection", "alert")
 MAX_DETECTION_EVENTS = 20
+# An alert entry saying the signal cleared ("**Resolved:** …" from Alertmanager, "[RESOLVED] …"
+# from Grafana-style titles) is recovery, not detection.
+RECOVERY_ALERT = re.compile(r"^\W*resolved\b", re.IGNORECASE)
+MAX_NOTE_LENGTH = 300
 
 
 @dataclass(slots=True)
@@ -191,7 +197,11 @@ def _causes(record: Record) -> str:
             {
                 "status": CauseStatus(cause.status).label,
                 "category": cause.category,
-                "since": utc(cause.status_changed_at) if cause.status_changed_at else "",
+                "since": (
+                    f"{utc(cause.status_changed_at)}, {offset(cause.status_changed_at, start)}"
+                    if cause.status_changed_at
+                    else ""
+                ),
                 "description": _list_item_body(cause.description),
                 "evidence": [_evidence_line(event, start) for event in record.evidence.get(cause.pk, [])],
             }
@@ -201,10 +211,17 @@ def _causes(record: Record) -> str:
     return _render("causes", {"groups": groups})
 
 
+def is_detection(event: Event) -> bool:
+    """A detection entry or a firing alert: how the incident was noticed (recoveries are not)."""
+    if event.kind not in DETECTION_KINDS:
+        return False
+    return not (event.kind == "alert" and RECOVERY_ALERT.match(event.body))
+
+
 def _detection(record: Record) -> str:
     incident = record.incident
     start = incident.started_at
-    signals = [event for event in record.events if event.kind in DETECTION_KINDS]
+    signals = [event for event in record.events if is_detection(event)]
     return _render(
         "detection",
         {
@@ -244,7 +261,27 @@ def _response(record: Record) -> str:
     return _render("response", {"rows": rows, "durations": durations})
 
 
+def action_status(action: RemediationAction, today: date) -> str:
+    """The status column: an open item past its due date reads `overdue (open)`."""
+    if action.status not in (ActionStatus.DONE, ActionStatus.WONT_DO) and action.due_date < today:
+        return f"**overdue** ({action.status})"
+    return action.status
+
+
+def action_outcome(action: RemediationAction) -> str:
+    """How a closed item ended: its completion note, or why it will not be done."""
+    note = " ".join(action.completion_note.split())
+    if len(note) > MAX_NOTE_LENGTH:
+        note = note[: MAX_NOTE_LENGTH - 1].rstrip() + "…"
+    if action.status == ActionStatus.WONT_DO:
+        return f"Won't do: {note}" if note else "Won't do"
+    if action.status == ActionStatus.DONE:
+        return note
+    return ""
+
+
 def _action_items(record: Record) -> str:
+    today = timezone.localdate()
     rows = [
         {
             "title": table_cell(action.title),
@@ -252,8 +289,9 @@ def _action_items(record: Record) -> str:
             "priority": action.priority,
             "owner": table_cell(action.owner.get_username() if action.owner else ""),
             "due": action.due_date.isoformat(),
-            "status": action.status,
+            "status": action_status(action, today),
             "ticket": f"[ticket]({action.ticket_url})" if action.ticket_url else "—",
+            "outcome": table_cell(action_outcome(action)),
         }
         for action in record.actions
     ]

@@ -13,7 +13,15 @@ from incidents.choices import ActionKind, ActionPriority, ActionStatus
 from incidents.conf import hindsight_setting
 from incidents.jobs import job_enqueue
 from incidents.models import Cause, Incident, RemediationAction
-from incidents.services.common import actor_or_none, check_text, require_edit, resolve_user, set_history_user
+from incidents.services.common import (
+    actor_or_none,
+    check_text,
+    require_admin,
+    require_edit,
+    resolve_user,
+    set_history_user,
+)
+from timeline.softdelete import restore, soft_delete
 
 CLOSED_STATUSES = (ActionStatus.DONE, ActionStatus.WONT_DO)
 
@@ -150,7 +158,9 @@ def action_update(*, action: RemediationAction, actor: Any, data: dict[str, Any]
     unknown = set(data) - UPDATABLE
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
-    locked = RemediationAction.objects.select_for_update().get(pk=action.pk)
+    locked = RemediationAction.all_objects.select_for_update().get(pk=action.pk)
+    if locked.is_deleted:
+        raise ValidationError({"action": "This action item was deleted."})
     values = {
         field: data.get(field, getattr(locked, field))
         for field in (
@@ -192,3 +202,19 @@ def action_update(*, action: RemediationAction, actor: Any, data: dict[str, Any]
     if owner_changed:
         _notify_assignment(locked, actor)
     return locked
+
+
+@transaction.atomic
+def action_delete(*, action: RemediationAction, actor: Any) -> None:
+    """Soft-delete an action item: hidden everywhere (no more reminders), kept for admins to restore.
+    Prefer `wont_do` with a reason for work the team decided against."""
+    require_edit(actor, action.incident)
+    soft_delete(action, actor=actor)
+
+
+@transaction.atomic
+def action_restore(*, action: RemediationAction, actor: Any) -> RemediationAction:
+    """Undo a delete. Admins only."""
+    require_admin(actor)
+    restore(action, actor=actor)
+    return action

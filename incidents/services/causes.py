@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,8 +10,20 @@ from django.utils import timezone
 
 from incidents.choices import CauseCategory, CauseRole, CauseStatus
 from incidents.models import Cause, Incident
-from incidents.services.common import actor_or_none, check_text, require_edit, set_history_user
+from incidents.services.common import (
+    actor_or_none,
+    check_past_moment,
+    check_text,
+    require_admin,
+    require_edit,
+    set_history_user,
+)
+from timeline.choices import EventKind
 from timeline.models import TimelineEvent
+from timeline.services import system_event_add
+from timeline.softdelete import restore, soft_delete
+
+SUMMARY_LENGTH = 120
 
 
 def _check(errors: dict[str, str], *, category: Any, role: Any, status: Any, description: Any) -> None:
@@ -50,11 +63,15 @@ def cause_add(
     role: str = CauseRole.CONTRIBUTING,
     status: str = CauseStatus.SUSPECTED,
     evidence: Iterable[Any] = (),
+    status_changed_at: datetime | None = None,
 ) -> Cause:
-    """Record a contributing factor; early guesses are `suspected` until confirmed or ruled out."""
+    """Record a contributing factor; early guesses are `suspected` until confirmed or ruled out.
+
+    `status_changed_at` (default now) is when it came to be suspected, confirmed or ruled out."""
     require_edit(actor, incident)
     errors: dict[str, str] = {}
     _check(errors, category=category, role=role, status=status, description=description)
+    check_past_moment(errors, "status_changed_at", status_changed_at, what="A change of status")
     if errors:
         raise ValidationError(errors)
     events = _evidence(incident, evidence)
@@ -65,7 +82,7 @@ def cause_add(
         status=status,
         description=description.strip(),
         created_by=actor_or_none(actor),
-        status_changed_at=timezone.now(),
+        status_changed_at=status_changed_at or timezone.now(),
     )
     set_history_user(cause, actor)
     cause.save()
@@ -76,8 +93,12 @@ def cause_add(
 
 @transaction.atomic
 def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
+    """Edit a cause. A change of status is written to the timeline as a system entry at
+    `status_changed_at` (given, or now), so the record shows what was believed when."""
     require_edit(actor, cause.incident)
-    allowed = {"category", "role", "status", "description", "evidence"}
+    if cause.is_deleted:
+        raise ValidationError({"cause": "This cause was deleted."})
+    allowed = {"category", "role", "status", "description", "evidence", "status_changed_at"}
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
@@ -87,23 +108,54 @@ def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
     }
     errors: dict[str, str] = {}
     _check(errors, **merged)
+    changed_at = data.get("status_changed_at")
+    check_past_moment(errors, "status_changed_at", changed_at, what="A change of status")
+    status_changes = merged["status"] != cause.status
+    if changed_at is not None and not status_changes and "status_changed_at" not in errors:
+        errors["status_changed_at"] = "Give it with a new status: it is when the status changed."
     if errors:
         raise ValidationError(errors)
     events = _evidence(cause.incident, data["evidence"]) if "evidence" in data else None
-    if merged["status"] != cause.status:
-        cause.status_changed_at = timezone.now()
+    previous_status = cause.status
+    if status_changes:
+        cause.status_changed_at = changed_at or timezone.now()
     for field, value in merged.items():
         setattr(cause, field, value.strip() if field == "description" else value)
     set_history_user(cause, actor)
     cause.save()
     if events is not None:
         cause.evidence.set(events)
+    if status_changes:
+        system_event_add(
+            incident=cause.incident,
+            actor=actor,
+            kind=EventKind.STATUS_CHANGE,
+            body=_status_change_text(cause, previous_status),
+            occurred_at=cause.status_changed_at,
+        )
     return cause
+
+
+def _status_change_text(cause: Cause, previous_status: str) -> str:
+    words = " ".join(cause.description.split())
+    summary = words if len(words) <= SUMMARY_LENGTH else words[: SUMMARY_LENGTH - 1].rstrip() + "…"
+    current, before = CauseStatus(cause.status).label.lower(), CauseStatus(previous_status).label.lower()
+    return (
+        f"Cause {current} (was {before}): {CauseRole(cause.role).label.lower()}, {cause.category} — {summary}"
+    )
 
 
 @transaction.atomic
 def cause_delete(*, cause: Cause, actor: Any) -> None:
-    """Delete a cause (its history stays in the audit trail). Prefer `ruled_out` for wrong guesses."""
+    """Soft-delete a cause: hidden everywhere, kept for admins, who can restore it.
+    Prefer `ruled_out` for a wrong guess: it keeps the record of what was considered."""
     require_edit(actor, cause.incident)
-    set_history_user(cause, actor)
-    cause.delete()
+    soft_delete(cause, actor=actor)
+
+
+@transaction.atomic
+def cause_restore(*, cause: Cause, actor: Any) -> Cause:
+    """Undo a delete. Admins only."""
+    require_admin(actor)
+    restore(cause, actor=actor)
+    return cause

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from incidents.permissions import can_edit_incident
-from timeline.services import actor_or_none
+from incidents.permissions import can_edit_incident, is_admin
+from timeline.actors import actor_or_none
 
 __all__ = [
     "actor_or_none",
@@ -28,6 +28,12 @@ def require_edit(actor: Any, incident: Any) -> None:
         return
     if not can_edit_incident(actor, incident):
         raise PermissionDenied("You may not change this incident.")
+
+
+def require_admin(actor: Any) -> None:
+    """Refuse the write unless the actor is an admin (restoring what someone deleted)."""
+    if not is_admin(actor):
+        raise PermissionDenied("Only admins can restore deleted entries.")
 
 
 def resolve_user(value: Any, *, field: str) -> Any:
@@ -63,6 +69,22 @@ def check_text(
 def check_not_future(errors: dict[str, str], field: str, value: Any) -> None:
     if value is not None and value > timezone.now() + timedelta(minutes=5):
         errors[field] = "This time is in the future."
+
+
+# How far ahead of this server's clock a given time may be (the client's clock may run fast).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def check_past_moment(errors: dict[str, str], field: str, value: Any, *, what: str) -> None:
+    """Accept None (meaning now), or an aware datetime no later than now plus the clock skew."""
+    if value is None:
+        return
+    if not isinstance(value, datetime):
+        errors[field] = "Give a date and time."
+    elif timezone.is_naive(value):
+        errors[field] = "Give a time with its timezone."
+    elif value > timezone.now() + CLOCK_SKEW:
+        errors[field] = f"{what} cannot be in the future."
 
 
 def set_history_user(instance: Any, actor: Any) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -8,7 +9,13 @@ from django.utils import timezone
 
 from incidents.choices import Audience, ServiceState, Severity, Status
 from incidents.models import Incident, StatusUpdate
-from incidents.services.common import actor_or_none, check_text, require_edit, set_history_user
+from incidents.services.common import (
+    actor_or_none,
+    check_past_moment,
+    check_text,
+    require_edit,
+    set_history_user,
+)
 from timeline.choices import EventKind, EventSource
 from timeline.services import timeline_event_add
 
@@ -46,12 +53,16 @@ def status_update_post(
     status: str | None = None,
     service_state: str = "",
     source: str = EventSource.WEB,
+    posted_at: datetime | None = None,
 ) -> StatusUpdate:
     """Post a status update; it also appears in the timeline as a `communication` event.
 
     A public update fixes what the status page says about the incident's services: `service_state`
     when given, else `public_service_state` of its status and the incident's severity. Nothing else
     changes a service's public state.
+
+    `posted_at` defaults to now; an incident written up after the fact gives when each update
+    really went out, and its timeline entry happens then too.
     """
     require_edit(actor, incident)
     errors: dict[str, str] = {}
@@ -65,18 +76,19 @@ def status_update_post(
         errors["service_state"] = f"Choose one of {', '.join(ServiceState.values)}."
     elif service_state and audience != Audience.PUBLIC:
         errors["service_state"] = "Only a public update sets what the status page shows."
+    check_past_moment(errors, "posted_at", posted_at, what="A status update")
     if errors:
         raise ValidationError(errors)
     if audience == Audience.PUBLIC and not service_state:
         service_state = public_service_state(status=state, severity=incident.severity)
-    now = timezone.now()
+    posted = posted_at or timezone.now()
     label = "Public" if audience == Audience.PUBLIC else "Internal"
     event = timeline_event_add(
         incident=incident,
         actor=actor,
         kind=EventKind.COMMUNICATION,
         body=f"**{label} status update ({state}):** {message.strip()}",
-        occurred_at=now,
+        occurred_at=posted,
         source=source,
     )
     update = StatusUpdate(
@@ -85,7 +97,7 @@ def status_update_post(
         status=state,
         message=message.strip(),
         author=actor_or_none(actor),
-        posted_at=now,
+        posted_at=posted,
         service_state=service_state if audience == Audience.PUBLIC else "",
         event=event,
     )

@@ -30,6 +30,7 @@ from timeline.models import TimelineEvent
 # incident with 10,000 entries took twice as long to render for entries few scroll back to.
 TIMELINE_WINDOW = 50
 KEY_EVENTS_SHOWN = 50
+EDIT_FORM_FIELDS = frozenset({"body", "kind", "occurred_at"})
 
 
 def _event_or_404(request: HttpRequest, incident: Incident, pk: int) -> TimelineEvent:
@@ -43,11 +44,11 @@ def _event_or_404(request: HttpRequest, incident: Incident, pk: int) -> Timeline
     return event
 
 
-def _refuse_system_event(event: TimelineEvent) -> None:
-    # Status, severity, role and milestone entries record what changed: pin them, never rewrite them.
-    if event.source == EventSource.SYSTEM:
+def _refuse_read_only_event(event: TimelineEvent) -> None:
+    # Only the pin of a system entry may change (timeline.services); the pin has its own button.
+    if timeline_services.read_only_fields(event) >= EDIT_FORM_FIELDS:
         raise PermissionDenied(
-            "Hindsight wrote this entry from a change to the incident; it cannot be edited."
+            "Hindsight wrote this entry from a change to the incident: it can be pinned, not edited."
         )
 
 
@@ -202,7 +203,7 @@ def event_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     event = _event_or_404(request, incident, pk)
     if event.is_deleted:
         raise Http404("This entry was deleted.")
-    _refuse_system_event(event)
+    _refuse_read_only_event(event)
 
     initial = {
         "when": timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
@@ -210,6 +211,9 @@ def event_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         "body": event.body,
     }
     form = EventEditForm(request.POST or None, initial=initial, auto_id=f"event{event.pk}_%s")
+    if "body" in timeline_services.read_only_fields(event):
+        form.fields["body"].disabled = True  # a webhook entry's text is what the alert said
+        form.fields["body"].help_text = "What the alert said; it cannot be edited."
     status = 200
     if request.method == "POST":
         status = INVALID
@@ -219,6 +223,9 @@ def event_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
                 data["occurred_at"] = form.cleaned_data["when"]
             try:
                 timeline_services.timeline_event_update(event=event, actor=request.user, data=data)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+                status = 403
             except ValidationError as error:
                 add_service_errors(form, error, {"occurred_at": "when"})
             else:
@@ -237,7 +244,6 @@ def event_delete(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     incident = incident_or_404(request, reference)
     require_edit(request, incident)
     event = _event_or_404(request, incident, pk)
-    _refuse_system_event(event)
     timeline_services.timeline_event_delete(event=event, actor=request.user)
     if is_htmx(request):
         if is_admin(request.user):

@@ -30,6 +30,7 @@ def status_update_post(request: HttpRequest, reference: str) -> HttpResponse:
                 actor=request.user,
                 message=form.cleaned_data["message"],
                 audience=form.cleaned_data["audience"],
+                posted_at=form.cleaned_data["posted_at"],
             )
         except ValidationError as error:
             add_service_errors(form, error)

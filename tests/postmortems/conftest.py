@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from incidents.models import Incident
 from tests.factories import (
@@ -18,6 +19,9 @@ from tests.factories import (
 )
 
 START = datetime(2026, 11, 19, 23, 40, tzinfo=UTC)
+# Due dates ahead of whatever today is: the action items table marks an open item past its due date.
+CANARY_DUE = timezone.localdate() + timedelta(days=30)
+ALERT_DUE = timezone.localdate() + timedelta(days=14)
 
 
 @pytest.fixture
@@ -121,7 +125,7 @@ def record(owner: Any) -> Incident:
         kind="prevent",
         priority="P2",
         owner=owner,
-        due_date=date(2026, 12, 20),
+        due_date=CANARY_DUE,
         ticket_url="https://tracker.example.com/PAY-1",
     )
     RemediationActionFactory(
@@ -129,6 +133,6 @@ def record(owner: Any) -> Incident:
         title="Alert on checkout 5xx",
         kind="detect",
         priority="P1",
-        due_date=date(2026, 12, 5),
+        due_date=ALERT_DUE,
     )
     return incident

@@ -17,7 +17,7 @@ from incidents.postmortems.services import (
 )
 from incidents.services import cause_update, incident_update
 from tests.factories import CauseFactory, IncidentFactory, TimelineEventFactory
-from tests.postmortems.conftest import START
+from tests.postmortems.conftest import ALERT_DUE, CANARY_DUE, START
 
 pytestmark = pytest.mark.django_db
 
@@ -119,11 +119,11 @@ def test_detection_and_response_give_times_and_durations(record):
 def test_action_items_table_lists_every_column_by_priority(record):
     postmortem_generate(incident_id=record.pk)
     table = sections_of(record)["action_items"].body
-    assert table.splitlines()[0] == "| Title | Kind | Priority | Owner | Due | Status | Ticket |"
-    assert "| Alert on checkout 5xx | detect | P1 | — | 2026-12-05 | open | — |" in table
+    assert table.splitlines()[0] == "| Title | Kind | Priority | Owner | Due | Status | Ticket | Outcome |"
+    assert f"| Alert on checkout 5xx | detect | P1 | — | {ALERT_DUE} | open | — | — |" in table
     assert (
-        "| Add a canary stage \\| to payments | prevent | P2 | olivia | 2026-12-20 | open | "
-        "[ticket](https://tracker.example.com/PAY-1) |"
+        f"| Add a canary stage \\| to payments | prevent | P2 | olivia | {CANARY_DUE} | open | "
+        "[ticket](https://tracker.example.com/PAY-1) | — |"
     ) in table
     assert table.index("Alert on checkout") < table.index("Add a canary stage")
 

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from incidents.reminders.sweep import sweep
+from incidents.services import action_delete
 from tests.factories import IncidentFactory, RemediationActionFactory, UserFactory
 from tests.reminders.conftest import WEDNESDAY, notified, reminder_rules
 
@@ -158,3 +159,11 @@ def test_the_weekly_digest_lists_open_and_overdue_items_on_monday(dana):
     sweep(now=monday + timedelta(hours=3))
     digest = [title for title in notified(dana, digest=True) if title.startswith("Your week")]
     assert digest == ["Your week: 2 open action items, 1 overdue"]
+
+
+def test_a_deleted_item_is_not_reminded(dana):
+    action = _action(dana, -1, title="Buy a bigger box")
+    action_delete(action=action, actor=None)
+    sweep(now=WEDNESDAY)
+    assert notified(dana) == []
+    assert mail.outbox == []
