@@ -28,3 +28,6 @@ urlpatterns = [
     path("", include("incidents.postmortems.urls")),
     path("", include("incidents.urls")),
 ]
+
+# A bad query parameter (django.core.exceptions.BadRequest) is a 400 page naming it.
+handler400 = "incidents.views.errors.bad_request"

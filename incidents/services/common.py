@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from incidents.permissions import can_edit_incident
+from timeline.bounds import too_early
 
 MAX_TEXT = 100_000
 
@@ -55,8 +56,11 @@ def check_text(
 
 
 def check_not_future(errors: dict[str, str], field: str, value: Any) -> None:
+    """Refuse a time in the future, or one before anything Hindsight records (timeline.bounds)."""
     if value is not None and value > timezone.now() + timedelta(minutes=5):
         errors[field] = "This time is in the future."
+    elif value is not None and too_early(value):
+        errors[field] = str(too_early(value))
 
 
 def set_history_user(instance: Any, actor: Any) -> None:
