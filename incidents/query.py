@@ -1,6 +1,6 @@
 """Query parameters of the pages, read through forms: a bad value is a 400 naming it, never a 500.
 
-Views call `clean_query(request, SomeQuery)` and get cleaned values, or the request ends with a
+Views call `query_values(request, SomeQuery)` and get cleaned values, or the request ends with a
 400 page saying which parameter was wrong (`BadRequest`, rendered by `incidents.views.errors`).
 """
 
@@ -70,7 +70,7 @@ def query_error(form: forms.Form) -> str:
     )
 
 
-def clean_query(request: HttpRequest, form_class: type[forms.Form]) -> dict[str, Any]:
+def query_values(request: HttpRequest, form_class: type[forms.Form]) -> dict[str, Any]:
     """Return the cleaned query parameters `form_class` describes; a BadRequest (400) when one is bad."""
     form = form_class(request.GET)
     if not form.is_valid():

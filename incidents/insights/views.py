@@ -21,7 +21,7 @@ from incidents.insights.forms import filter_form
 from incidents.insights.hints import action_hints
 from incidents.insights.metrics import METRICS, compute_insights
 from incidents.insights.recurrence import related_incidents
-from incidents.query import RowIdField, clean_query
+from incidents.query import RowIdField, query_values
 from incidents.templatetags.hindsight import duration
 
 DEFAULT_MONTHS = 12
@@ -229,7 +229,7 @@ def action_hints_partial(request: HttpRequest) -> HttpResponse:
         key: request.GET.get(f"action-{key}", request.GET.get(key, ""))
         for key in ("title", "description", "owner", "due_date", "priority")
     }
-    action_id = clean_query(request, HintsQuery)["action_id"]
+    action_id = query_values(request, HintsQuery)["action_id"]
     if action_id:
         action = selectors.action_get(user=request.user, pk=action_id)
         if action is not None:

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
-from incidents.query import BoundedDateTimeField, clean_query
+from incidents.query import BoundedDateTimeField, query_values
 from incidents.views.common import incident_or_404, is_htmx
 from timeline.models import TimelineEvent
 
@@ -210,7 +210,7 @@ class HistoryQuery(forms.Form):
 def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
     """The History tab: who changed what, when, with each field's value before and after."""
     incident = incident_or_404(request, reference)
-    before = clean_query(request, HistoryQuery)["before"]
+    before = query_values(request, HistoryQuery)["before"]
     entries, cursor = incident_history_entries(incident, before)
     context = {"incident": incident, "entries": entries, "cursor": cursor}
     if is_htmx(request):

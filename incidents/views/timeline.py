@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents.forms import EventEditForm, QuickAddForm
 from incidents.models import Incident
 from incidents.permissions import can_edit_incident, is_admin
-from incidents.query import RowIdField, clean_query
+from incidents.query import RowIdField, query_values
 from incidents.views.common import INVALID, add_service_errors, incident_or_404, is_htmx, require_edit
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
@@ -108,7 +108,7 @@ class TimelineQuery(forms.Form):
 def timeline_window(request: HttpRequest, reference: str) -> HttpResponse:
     """Return entries before `?before=<id>` (the "Show earlier entries" link), or the latest window."""
     incident = incident_or_404(request, reference)
-    before_id = clean_query(request, TimelineQuery)["before"]
+    before_id = query_values(request, TimelineQuery)["before"]
     before = _event_or_404(request, incident, before_id) if before_id else None
     context = timeline_context(request, incident, before=before)
     if is_htmx(request) and before is not None:

@@ -164,3 +164,10 @@ def test_insights_with_an_out_of_range_date_is_a_form_error(responder: Client, s
 
         assert response.status_code < 500
         assert "between 1970-01-01 and 2999-12-31" in response.content.decode()
+
+
+def test_the_action_list_refuses_an_owner_with_a_nul_character(responder: Client) -> None:
+    response = responder.get(reverse("action-list"), {"tab": "all", "owner": "olivia\x00"})
+
+    assert response.status_code == 400
+    assert "owner:" in response.content.decode()
