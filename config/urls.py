@@ -30,3 +30,6 @@ urlpatterns = [
     *[path("", include(f"{app}.urls")) for app in SUB_APPS if apps.is_installed(app)],
     path("", include("incidents.urls")),
 ]
+
+# A bad query parameter (django.core.exceptions.BadRequest) is a 400 page naming it.
+handler400 = "incidents.views.errors.bad_request"

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from timeline.actors import actor_or_none
+from timeline.bounds import too_early
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
 from timeline.softdelete import restore, soft_delete
@@ -76,6 +77,8 @@ def _validate(*, kind: str, body: str, occurred_at: datetime | None) -> dict[str
             errors["occurred_at"] = "Give a time with its timezone."
         elif occurred_at > timezone.now() + timedelta(minutes=5):
             errors["occurred_at"] = "An entry cannot be in the future."
+        elif too_early(occurred_at):
+            errors["occurred_at"] = str(too_early(occurred_at))
     return errors
 
 

@@ -44,7 +44,21 @@ def _clock(match: re.Match[str]) -> time:
 
 
 def parse_quick_time(text: str | None, *, now: datetime, tz: tzinfo) -> datetime:
-    """Return the aware datetime (in UTC) `text` means, read in `tz`, relative to `now` (aware)."""
+    """Return the aware datetime (in UTC) `text` means, read in `tz`, relative to `now` (aware).
+
+    A time that cannot be represented (`-999999999999999999999h`, `0001-01-01T00:00:00+14:00`)
+    is a TimeParseError like any unreadable text; whether a readable time is in the allowed range
+    is the services' rule (`check_time_range`).
+    """
+    try:
+        return _parse(text, now=now, tz=tz)
+    except TimeParseError:
+        raise
+    except (OverflowError, ValueError) as error:
+        raise TimeParseError(f"{(text or '').strip()!r} is too far in the past or the future.") from error
+
+
+def _parse(text: str | None, *, now: datetime, tz: tzinfo) -> datetime:
     value = (text or "").strip().lower()
     if value in ("", "now"):
         return now.astimezone(UTC)

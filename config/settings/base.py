@@ -227,7 +227,7 @@ REST_FRAMEWORK = {
     ],
     # Signed in, and not with an integration token (those only reach webhooks).
     "DEFAULT_PERMISSION_CLASSES": ["incidents.api.permissions.IsApiUser"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["incidents.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "incidents.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +12,7 @@ from rest_framework.views import APIView
 from incidents.api.authentication import ApiTokenAuthentication
 from incidents.api.base import errors
 from incidents.api.fields import StrictCharField
+from incidents.api.parsers import StrictJSONParser
 from incidents.models import ApiToken
 from incidents.permissions import is_responder
 from incidents.services.alerts import alertmanager_ingest
@@ -73,7 +73,7 @@ class AlertmanagerHookView(APIView):
 
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IntegrationTokenPermission]
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     @extend_schema(
         summary="Alertmanager webhook",

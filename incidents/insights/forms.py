@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from incidents import selectors
 from incidents.choices import Severity
 from incidents.models import Service
+from timeline.bounds import range_error
 
 
 class DateOrDateTimeField(forms.Field):
@@ -24,19 +25,20 @@ class DateOrDateTimeField(forms.Field):
         if isinstance(value, date):
             return value
         text = str(value).strip()
+        parsed: date | datetime | None
         try:
-            parsed_date = parse_date(text)
-            if parsed_date is not None:
-                return parsed_date
-            parsed = parse_datetime(text)
+            parsed = parse_date(text) or parse_datetime(text)
         except ValueError:
             parsed = None
         if parsed is None:
             raise forms.ValidationError(
                 "Give a date like 2026-01-31 or a datetime like 2026-01-31T12:00:00Z."
             )
-        if timezone.is_naive(parsed):
+        if isinstance(parsed, datetime) and timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed, UTC)
+        message = range_error(parsed)
+        if message:
+            raise forms.ValidationError(message)
         return parsed
 
 

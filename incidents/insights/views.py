@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, timedelta
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -20,6 +21,7 @@ from incidents.insights.forms import filter_form
 from incidents.insights.hints import action_hints
 from incidents.insights.metrics import METRICS, compute_insights
 from incidents.insights.recurrence import related_incidents
+from incidents.query import RowIdField, query_values
 from incidents.templatetags.hindsight import duration
 
 DEFAULT_MONTHS = 12
@@ -211,6 +213,10 @@ def action_fix_outcome(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "insights/_fix_outcome.html", {"action": action})
 
 
+class HintsQuery(forms.Form):
+    action_id = RowIdField(required=False)
+
+
 @login_required
 @require_GET
 def action_hints_partial(request: HttpRequest) -> HttpResponse:
@@ -223,9 +229,9 @@ def action_hints_partial(request: HttpRequest) -> HttpResponse:
         key: request.GET.get(f"action-{key}", request.GET.get(key, ""))
         for key in ("title", "description", "owner", "due_date", "priority")
     }
-    action_id = request.GET.get("action_id", "")
-    if action_id.isdigit():
-        action = selectors.action_get(user=request.user, pk=int(action_id))
+    action_id = query_values(request, HintsQuery)["action_id"]
+    if action_id:
+        action = selectors.action_get(user=request.user, pk=action_id)
         if action is not None:
             values["created_at"] = action.created_at
     hints = action_hints(values)

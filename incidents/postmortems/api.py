@@ -13,7 +13,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import NotFound, ParseError, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +20,7 @@ from rest_framework.views import APIView
 
 from incidents import selectors
 from incidents.api.pagination import PageNumberPagination
+from incidents.api.parsers import StrictJSONParser
 from incidents.models import ApiToken, Incident, Job
 from incidents.permissions import can_edit_incident
 from incidents.postmortems import selectors as pm_selectors
@@ -101,7 +101,7 @@ class IsApiUser(permissions.BasePermission):
 
 
 class PostmortemAPIView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     permission_classes = [IsApiUser]
 
     def incident(self, request: Request, incident_id: str) -> Incident:

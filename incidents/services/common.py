@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from incidents.permissions import can_edit_incident, is_admin
 from timeline.actors import actor_or_none
+from timeline.bounds import too_early
 
 __all__ = [
     "actor_or_none",
@@ -67,8 +68,11 @@ def check_text(
 
 
 def check_not_future(errors: dict[str, str], field: str, value: Any) -> None:
+    """Refuse a time in the future, or one before anything Hindsight records (timeline.bounds)."""
     if value is not None and value > timezone.now() + timedelta(minutes=5):
         errors[field] = "This time is in the future."
+    elif value is not None and too_early(value):
+        errors[field] = str(too_early(value))
 
 
 # How far ahead of this server's clock a given time may be (the client's clock may run fast).

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,6 +16,7 @@ from incidents.choices import ActionStatus
 from incidents.filters import ActionFilterSet
 from incidents.forms import ActionCloseForm, ActionForm
 from incidents.models import Incident, RemediationAction
+from incidents.query import query_values
 from incidents.views.common import (
     INVALID,
     add_service_errors,
@@ -142,6 +144,10 @@ def action_close(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     return render(request, "incidents/action_close.html", context, status=INVALID)
 
 
+class ActionListQuery(forms.Form):
+    owner = forms.CharField(required=False, max_length=150)
+
+
 @login_required
 def action_list(request: HttpRequest) -> HttpResponse:
     """Action items across every incident the user can see: mine, all, or overdue."""
@@ -149,7 +155,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
     if tab not in TABS:
         tab = "mine"
     filters: dict[str, Any] = {}
-    owner = request.GET.get("owner", "").strip()
+    owner = query_values(request, ActionListQuery)["owner"].strip()
     statuses = [value for value in request.GET.getlist("status") if value in ActionStatus.values]
     if tab == "mine":
         filters["owner"] = request.user.get_username()

@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import ForeignKey, Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.dateparse import parse_datetime
 
 from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
+from incidents.query import BoundedDateTimeField, query_values
 from incidents.views.common import incident_or_404, is_htmx
 from timeline.models import TimelineEvent
 
@@ -201,11 +202,15 @@ def incident_history_entries(
     return entries, cursor
 
 
+class HistoryQuery(forms.Form):
+    before = BoundedDateTimeField(required=False)
+
+
 @login_required
 def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
     """The History tab: who changed what, when, with each field's value before and after."""
     incident = incident_or_404(request, reference)
-    before = parse_datetime(request.GET.get("before", "") or "") if request.GET.get("before") else None
+    before = query_values(request, HistoryQuery)["before"]
     entries, cursor = incident_history_entries(incident, before)
     context = {"incident": incident, "entries": entries, "cursor": cursor}
     if is_htmx(request):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents.forms import EventEditForm, QuickAddForm
 from incidents.models import Incident
 from incidents.permissions import can_edit_incident, is_admin
+from incidents.query import RowIdField, query_values
 from incidents.views.common import INVALID, add_service_errors, incident_or_404, is_htmx, require_edit
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
@@ -97,14 +99,17 @@ def timeline_context(
     }
 
 
+class TimelineQuery(forms.Form):
+    before = RowIdField(required=False)
+
+
 @login_required
 @require_GET
 def timeline_window(request: HttpRequest, reference: str) -> HttpResponse:
     """Return entries before `?before=<id>` (the "Show earlier entries" link), or the latest window."""
     incident = incident_or_404(request, reference)
-    before = None
-    if request.GET.get("before", "").isdigit():
-        before = _event_or_404(request, incident, int(request.GET["before"]))
+    before_id = query_values(request, TimelineQuery)["before"]
+    before = _event_or_404(request, incident, before_id) if before_id else None
     context = timeline_context(request, incident, before=before)
     if is_htmx(request) and before is not None:
         return render(request, "timeline/_timeline_earlier.html", context)
