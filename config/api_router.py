@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from incidents.api import schema  # noqa: F401 — registers the token scheme with drf-spectacular
 from incidents.api.account import JobViewSet, MeView
+from incidents.api.audit import IncidentHistoryView
 from incidents.api.hooks import AlertmanagerHookView
 from incidents.api.record import (
     ActionViewSet,
@@ -40,6 +41,7 @@ urlpatterns = [
     path("insights/", InsightsView.as_view(), name="insights"),
     path("me/", MeView.as_view(), name="me"),
     path("hooks/alertmanager/", AlertmanagerHookView.as_view(), name="hook-alertmanager"),
+    path("incidents/<str:id>/history/", IncidentHistoryView.as_view(), name="incident-history"),
     path("", include("incidents.postmortems.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script from `docs/?script=`, so the page runs under
