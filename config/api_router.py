@@ -15,6 +15,7 @@ from incidents.api.record import (
     IncidentCauseViewSet,
     IncidentUpdateViewSet,
 )
+from incidents.api.search import SearchView
 from incidents.api.timeline import IncidentTimelineViewSet, TimelineEventViewSet
 from incidents.api.views import IncidentViewSet
 from incidents.insights.api import InsightsView
@@ -41,6 +42,7 @@ urlpatterns = [
     path("insights/", InsightsView.as_view(), name="insights"),
     path("me/", MeView.as_view(), name="me"),
     path("hooks/alertmanager/", AlertmanagerHookView.as_view(), name="hook-alertmanager"),
+    path("search/", SearchView.as_view(), name="search"),
     path("incidents/<str:id>/history/", IncidentHistoryView.as_view(), name="incident-history"),
     path("", include("incidents.postmortems.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

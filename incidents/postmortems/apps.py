@@ -13,3 +13,9 @@ class PostmortemsConfig(AppConfig):
 
         if close_check not in CLOSE_CHECKS:
             CLOSE_CHECKS.append(close_check)
+
+        from incidents.postmortems.selectors import search_source
+        from incidents.search import SOURCES
+
+        if all(source.type != "postmortem_section" for source in SOURCES):
+            SOURCES.append(search_source())
