@@ -18,7 +18,7 @@ from incidents.api.record import (
 from incidents.api.search import SearchView
 from incidents.api.timeline import IncidentTimelineViewSet, TimelineEventViewSet
 from incidents.api.views import IncidentViewSet
-from incidents.insights.api import InsightsView
+from incidents.insights.api import InsightsView, SimilarIncidentsView
 from incidents.reminders.api.views import NotificationViewSet
 
 router = DefaultRouter()
@@ -44,6 +44,7 @@ urlpatterns = [
     path("hooks/alertmanager/", AlertmanagerHookView.as_view(), name="hook-alertmanager"),
     path("search/", SearchView.as_view(), name="search"),
     path("incidents/<str:id>/history/", IncidentHistoryView.as_view(), name="incident-history"),
+    path("incidents/<str:id>/similar/", SimilarIncidentsView.as_view(), name="incident-similar"),
     path("", include("incidents.postmortems.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script from `docs/?script=`, so the page runs under
