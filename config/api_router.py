@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from incidents.api import schema  # noqa: F401 — registers the token scheme with drf-spectacular
 from incidents.api.account import JobViewSet, MeView
 from incidents.api.audit import IncidentHistoryView
+from incidents.api.changes import ChangeHookView, IncidentChangesView
 from incidents.api.hooks import AlertmanagerHookView
 from incidents.api.record import (
     ActionViewSet,
@@ -44,6 +45,8 @@ urlpatterns = [
     path("hooks/alertmanager/", AlertmanagerHookView.as_view(), name="hook-alertmanager"),
     path("search/", SearchView.as_view(), name="search"),
     path("incidents/<str:id>/history/", IncidentHistoryView.as_view(), name="incident-history"),
+    path("hooks/changes/", ChangeHookView.as_view(), name="hook-changes"),
+    path("incidents/<str:id>/changes/", IncidentChangesView.as_view(), name="incident-changes"),
     path("incidents/<str:id>/similar/", SimilarIncidentsView.as_view(), name="incident-similar"),
     path("", include("incidents.postmortems.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
