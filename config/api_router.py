@@ -8,7 +8,7 @@ from incidents.api import schema  # noqa: F401 — registers the token scheme wi
 from incidents.api.account import JobViewSet, MeView
 from incidents.api.audit import IncidentHistoryView
 from incidents.api.changes import ChangeHookView, IncidentChangesView
-from incidents.api.hooks import AlertmanagerHookView
+from incidents.api.hooks import AlertmanagerHookView, GrafanaHookView
 from incidents.api.record import (
     ActionViewSet,
     CauseViewSet,
@@ -45,6 +45,7 @@ urlpatterns = [
     path("hooks/alertmanager/", AlertmanagerHookView.as_view(), name="hook-alertmanager"),
     path("search/", SearchView.as_view(), name="search"),
     path("incidents/<str:id>/history/", IncidentHistoryView.as_view(), name="incident-history"),
+    path("hooks/grafana/", GrafanaHookView.as_view(), name="hook-grafana"),
     path("hooks/changes/", ChangeHookView.as_view(), name="hook-changes"),
     path("incidents/<str:id>/changes/", IncidentChangesView.as_view(), name="incident-changes"),
     path("incidents/<str:id>/similar/", SimilarIncidentsView.as_view(), name="incident-similar"),
