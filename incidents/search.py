@@ -245,7 +245,7 @@ def _postgres_matches(source: SearchSource, qs: QuerySet[Any], query: str) -> Qu
     from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 
     search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    vector = SearchVector(*source.body_fields, weight="B", config=SEARCH_CONFIG)
+    vector: Any = SearchVector(*source.body_fields, weight="B", config=SEARCH_CONFIG)
     if source.title_field:
         vector = SearchVector(source.title_field, weight="A", config=SEARCH_CONFIG) + vector
     return (

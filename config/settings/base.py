@@ -262,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "incidents.models.jobs.JobStatus",
         "EventKindEnum": "timeline.choices.EventKind",
         "AlertStatusEnum": ["firing", "resolved"],
+        "ChangeKindEnum": "incidents.models.changes.ChangeKind",
     },
 }
 

@@ -31,7 +31,7 @@ class ActorSerializer(serializers.Serializer):
 
 class FieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     before = serializers.CharField(help_text="As shown to a reader; `—` for empty.")
     after = serializers.CharField()
 

@@ -94,6 +94,6 @@ class SearchView(APIView):
             since=params.get("since"),
         )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(results, request, view=self)  # type: ignore[arg-type]
+        page: list[Any] | None = paginator.paginate_queryset(results, request, view=self)  # type: ignore[arg-type]
         data = SearchResultSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)

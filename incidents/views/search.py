@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -33,7 +35,7 @@ class SearchForm(forms.Form):
 def search_page(request: HttpRequest) -> HttpResponse:
     """Results for `?q=` among the incidents the user may see, best first."""
     form = SearchForm(request.GET if "q" in request.GET else None)
-    page = None
+    page: Page[Any] | None = None
     if form.is_valid():
         results = search(
             user=request.user, query=form.cleaned_data["q"], type=form.cleaned_data["type"] or None
