@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -44,7 +43,7 @@ class ChangeHookView(APIView):
 
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IntegrationTokenPermission]
-    parser_classes = [JSONParser]
+    # Bodies are parsed by the API's default parser (REST_FRAMEWORK settings), with its limits.
 
     @extend_schema(
         summary="Report a change",

@@ -138,7 +138,7 @@ class GrafanaHookView(APIView):
 
     authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IntegrationTokenPermission]
-    parser_classes = [JSONParser]
+    # Bodies are parsed by the API's default parser (REST_FRAMEWORK settings), with its limits.
 
     @extend_schema(
         summary="Grafana Alerting webhook",
