@@ -7,7 +7,9 @@ from rest_framework.routers import DefaultRouter
 
 from incidents.api import schema  # noqa: F401 — registers the token scheme with drf-spectacular
 from incidents.api.account import JobViewSet, MeView
-from incidents.api.hooks import AlertmanagerHookView
+from incidents.api.audit import IncidentHistoryView
+from incidents.api.changes import ChangeHookView, IncidentChangesView
+from incidents.api.hooks import AlertmanagerHookView, GrafanaHookView
 from incidents.api.record import (
     ActionViewSet,
     CauseViewSet,
@@ -15,6 +17,7 @@ from incidents.api.record import (
     IncidentCauseViewSet,
     IncidentUpdateViewSet,
 )
+from incidents.api.search import SearchView
 from incidents.api.timeline import IncidentTimelineViewSet, TimelineEventViewSet
 from incidents.api.views import IncidentViewSet
 
@@ -43,6 +46,11 @@ urlpatterns = [
     path("", include(router.urls)),
     path("me/", MeView.as_view(), name="me"),
     path("hooks/alertmanager/", AlertmanagerHookView.as_view(), name="hook-alertmanager"),
+    path("search/", SearchView.as_view(), name="search"),
+    path("incidents/<str:id>/history/", IncidentHistoryView.as_view(), name="incident-history"),
+    path("hooks/grafana/", GrafanaHookView.as_view(), name="hook-grafana"),
+    path("hooks/changes/", ChangeHookView.as_view(), name="hook-changes"),
+    path("incidents/<str:id>/changes/", IncidentChangesView.as_view(), name="incident-changes"),
     # Sub-apps' routes, when they are installed.
     *[path("", include(module)) for app, module in SUB_APP_API if apps.is_installed(app)],
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

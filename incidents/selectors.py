@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from incidents.choices import ACTIVE_STATUSES
-from incidents.models import Cause, Incident, Job, RemediationAction, Service, StatusUpdate
+from incidents.models import Cause, ChangeEvent, Incident, Job, RemediationAction, Service, StatusUpdate
 from incidents.permissions import can_view_incident
 
 # ASCII digits only ("²".isdigit() is true), and few enough to fit a bigint.
@@ -179,3 +179,24 @@ def job_get(*, user: Any, pk: Any) -> Job | None:
         return None
     visible = Incident.objects.visible_to(user).values("pk")
     return Job.objects.filter(Q(created_by_id=user.pk) | Q(incident__in=visible), pk=pk).first()
+
+
+def changes_near(*, incident: Incident) -> QuerySet[ChangeEvent]:
+    """Return changes to the incident's services from CHANGE_WINDOW_BEFORE before it started to its end.
+
+    The end is `resolved_at`, or now while it runs. The caller found the incident through
+    `incident_get`, so it is one the user may see; changes themselves carry no private data.
+    """
+    from django.utils import timezone
+
+    from incidents.conf import hindsight_setting
+
+    start = incident.started_at - hindsight_setting("CHANGE_WINDOW_BEFORE")
+    end = incident.resolved_at or timezone.now()
+    return (
+        ChangeEvent.objects.filter(
+            service__in=incident.services.all().values("pk"), at__gte=start, at__lte=end
+        )
+        .select_related("service")
+        .order_by("-at", "-id")
+    )

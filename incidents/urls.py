@@ -3,6 +3,7 @@
 from django.urls import path
 
 from incidents import views
+from incidents.views.search import search_page
 
 incident = "incidents/<str:reference>/"
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path(incident + "actions/<int:pk>/close/", views.action_close, name="action-close"),
     path(incident + "updates/new/", views.status_update_post, name="status-update-post"),
     path("actions/", views.action_list, name="action-list"),
+    path("search/", search_page, name="search"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/new/", views.api_token_create, name="api-token-create"),
     path("profile/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),

@@ -265,6 +265,7 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "incidents.models.jobs.JobStatus",
         "EventKindEnum": "timeline.choices.EventKind",
         "AlertStatusEnum": ["firing", "resolved"],
+        "ChangeKindEnum": "incidents.models.changes.ChangeKind",
     },
 }
 
@@ -344,6 +345,8 @@ HINDSIGHT: dict[str, Any] = {
     "REMINDER_WEBHOOK_URL": os.environ.get("REMINDER_WEBHOOK_URL", ""),
     "REMINDER_WEBHOOK_SECRET": os.environ.get("REMINDER_WEBHOOK_SECRET", ""),
     "REMINDER_WEBHOOK_TIMEOUT": 5,  # seconds
+    # Changes to an incident's services shown with it: from this long before it started to its end.
+    "CHANGE_WINDOW_BEFORE": timedelta(hours=2),
     # Alertmanager's `severity` label (lower-cased) → Hindsight severity; anything else gets the default.
     "ALERTMANAGER_SEVERITY_MAP": {
         "critical": "SEV1",

@@ -1,6 +1,9 @@
-"""Incoming webhooks from monitoring: Prometheus Alertmanager."""
+"""Incoming webhooks from monitoring: Prometheus Alertmanager and Grafana Alerting."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -15,7 +18,7 @@ from incidents.api.fields import StrictCharField
 from incidents.api.parsers import StrictJSONParser
 from incidents.models import ApiToken
 from incidents.permissions import is_responder
-from incidents.services.alerts import alertmanager_ingest
+from incidents.services.alerts import AlertIngestResult, alertmanager_ingest, grafana_ingest
 
 
 class IntegrationTokenPermission(permissions.BasePermission):
@@ -57,6 +60,24 @@ class AlertmanagerPayloadSerializer(serializers.Serializer):
     alerts = AlertSerializer(many=True, max_length=1000)  # type: ignore[call-arg]
 
 
+class GrafanaAlertSerializer(AlertSerializer):
+    """One alert of Grafana's webhook: Alertmanager's fields, plus links (values are ignored)."""
+
+    silenceURL = serializers.CharField(required=False, allow_blank=True)  # noqa: N815 — Grafana's name
+    dashboardURL = serializers.CharField(required=False, allow_blank=True)  # noqa: N815
+    panelURL = serializers.CharField(required=False, allow_blank=True)  # noqa: N815
+
+
+class GrafanaPayloadSerializer(AlertmanagerPayloadSerializer):
+    """Grafana Alerting's webhook contact point body (Alertmanager's, with `orgId`, `title`, …)."""
+
+    orgId = serializers.IntegerField(required=False, min_value=0)  # noqa: N815
+    title = serializers.CharField(required=False, allow_blank=True)
+    state = serializers.CharField(required=False, allow_blank=True)
+    message = serializers.CharField(required=False, allow_blank=True)
+    alerts = GrafanaAlertSerializer(many=True, max_length=1000)  # type: ignore[call-arg,assignment]
+
+
 HookResultSerializer = inline_serializer(
     name="AlertmanagerResult",
     fields={
@@ -88,9 +109,18 @@ class AlertmanagerHookView(APIView):
         responses={200: HookResultSerializer, 201: HookResultSerializer, **errors(400, 403, 413, 415)},
     )
     def post(self, request: Request) -> Response:
-        serializer = AlertmanagerPayloadSerializer(data=request.data)
+        return self.ingest(request, AlertmanagerPayloadSerializer, alertmanager_ingest)
+
+    @staticmethod
+    def ingest(
+        request: Request,
+        serializer_class: type[serializers.Serializer],
+        ingest: Callable[..., AlertIngestResult],
+    ) -> Response:
+        serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = alertmanager_ingest(payload=serializer.validated_data)
+        payload: Mapping[str, Any] = serializer.validated_data
+        result = ingest(payload=payload)
         incident = result.incident
         body = {
             "incident": incident.reference if incident else None,
@@ -101,3 +131,25 @@ class AlertmanagerHookView(APIView):
             "events_added": result.events_added,
         }
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class GrafanaHookView(APIView):
+    """`POST /api/v1/hooks/grafana/`: a Grafana Alerting webhook contact point."""
+
+    authentication_classes = [ApiTokenAuthentication]
+    permission_classes = [IntegrationTokenPermission]
+    # Bodies are parsed by the API's default parser (REST_FRAMEWORK settings), with its limits.
+
+    @extend_schema(
+        summary="Grafana Alerting webhook",
+        description=(
+            "Point a Grafana Alerting webhook contact point here, with the authorization header "
+            "scheme `Token` and an integration token as credentials. It is handled exactly like "
+            "the Alertmanager hook: one incident per alert group (`orgId` + `groupKey`) while it is "
+            "open, one `alert` event per alert state, and a resolved alert never resolves the incident."
+        ),
+        request=GrafanaPayloadSerializer,
+        responses={200: HookResultSerializer, 201: HookResultSerializer, **errors(400, 403, 413, 415)},
+    )
+    def post(self, request: Request) -> Response:
+        return AlertmanagerHookView.ingest(request, GrafanaPayloadSerializer, grafana_ingest)

@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from incidents.insights.api import InsightsView
+from incidents.insights.api import InsightsView, SimilarIncidentsView
 
 urlpatterns = [
     path("insights/", InsightsView.as_view(), name="insights"),
+    path("incidents/<str:id>/similar/", SimilarIncidentsView.as_view(), name="incident-similar"),
 ]

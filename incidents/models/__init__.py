@@ -1,6 +1,7 @@
 from .accounts import ApiToken, Profile
 from .actions import RemediationAction
 from .causes import Cause
+from .changes import ChangeEvent, ChangeKind
 from .incidents import REFERENCE_COUNTER, Counter, Incident, IncidentScopedQuerySet, Service
 from .jobs import Job
 from .updates import StatusUpdate
@@ -9,6 +10,8 @@ __all__ = [
     "REFERENCE_COUNTER",
     "ApiToken",
     "Cause",
+    "ChangeEvent",
+    "ChangeKind",
     "Counter",
     "Incident",
     "IncidentScopedQuerySet",

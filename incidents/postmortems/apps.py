@@ -18,3 +18,9 @@ class PostmortemsConfig(AppConfig):
         register_panel("dashboard", "postmortems/_dashboard_due.html")
         register_panel("incident_tabs", "postmortems/_incident_tab.html")
         register_panel("incident_side", "postmortems/_incident_panel.html", order=10)
+
+        from incidents.postmortems.selectors import search_source
+        from incidents.search import SOURCES
+
+        if all(source.type != "postmortem_section" for source in SOURCES):
+            SOURCES.append(search_source())

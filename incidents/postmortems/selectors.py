@@ -78,3 +78,31 @@ def postmortem_authors(*, postmortem: Postmortem) -> QuerySet[Any]:
     return User.objects.filter(
         pk__in=postmortem.revisions.exclude(author=None).values("author_id"), is_active=True
     )
+
+
+def sections_visible_to(user: Any) -> QuerySet[Section]:
+    """Return the non-empty sections of postmortems of incidents the user may see (for search)."""
+    return Section.objects.filter(postmortem__in=Postmortem.objects.visible_to(user).values("pk")).exclude(
+        body=""
+    )
+
+
+def search_source() -> Any:
+    """Postmortem sections as a source for `incidents.search` (registered when the app loads)."""
+    from django.urls import reverse
+
+    from incidents.search import SearchSource
+
+    return SearchSource(
+        type="postmortem_section",
+        label="Postmortem sections",
+        visible=sections_visible_to,
+        title_field=None,
+        body_fields=("body",),
+        incident_path="postmortem__incident",
+        date_field="postmortem__incident__started_at",
+        title_of=lambda row: row.title,
+        url_of=lambda row, incident: (
+            reverse("postmortem-editor", args=[incident.reference]) + f"#section-{row.key}"
+        ),
+    )

@@ -1,4 +1,8 @@
-"""Alertmanager notifications → incidents and `alert` timeline events.
+"""Alertmanager and Grafana Alerting notifications → incidents and `alert` timeline events.
+
+Grafana's webhook contact point sends Alertmanager's format with a few fields more (`orgId`,
+`title`, `state`, `message`, per-alert `values`, `dashboardURL`, …), so both go through one code path,
+`alerts_ingest`; a sender only names itself and keeps its group keys apart from the other's.
 
 Semantics, which the README documents:
 - One incident per alert group (`groupKey`) while it is open (investigating, identified or
@@ -39,6 +43,16 @@ SEVERITY_ORDER: list[str] = [
     Severity.SEV4.value,
 ]
 MAX_GROUP_KEY = 500
+
+
+@dataclass(frozen=True)
+class AlertSender:
+    name: str  # as people call it: "Alertmanager", "Grafana"
+    tag: str  # the tag on incidents it opens
+
+
+ALERTMANAGER = AlertSender(name="Alertmanager", tag="alertmanager")
+GRAFANA = AlertSender(name="Grafana", tag="grafana")
 
 
 @dataclass
@@ -100,6 +114,7 @@ class _Alert:
     ends_at: datetime | None
     fingerprint: str
     generator_url: str
+    dashboard_url: str = ""  # Grafana's; Alertmanager has none
 
     @property
     def firing(self) -> bool:
@@ -127,8 +142,15 @@ class _Alert:
         shown = {key: value for key, value in self.labels.items() if key != "alertname"}
         if shown:
             lines += ["", "Labels: " + ", ".join(f"`{key}={value}`" for key, value in sorted(shown.items()))]
-        if self.generator_url.startswith(("http://", "https://")):
-            lines += ["", f"[Source]({self.generator_url})"]
+        links = (
+            [f"[Source]({self.generator_url})"]
+            if self.generator_url.startswith(("http://", "https://"))
+            else []
+        )
+        if self.dashboard_url.startswith(("http://", "https://")):
+            links.append(f"[Dashboard]({self.dashboard_url})")
+        if links:
+            lines += ["", " · ".join(links)]
         return "\n".join(lines)[:19_000]
 
 
@@ -148,6 +170,7 @@ def _alert(raw: Mapping[str, Any], common_labels: dict[str, str]) -> _Alert:
         ends_at=ends_at if ends_at and (starts_at is None or ends_at >= starts_at) else None,
         fingerprint=fingerprint,
         generator_url=_text(raw.get("generatorURL"), 1000),
+        dashboard_url=_text(raw.get("panelURL") or raw.get("dashboardURL"), 1000),
     )
 
 
@@ -160,17 +183,17 @@ def _title(payload: Mapping[str, Any], alerts: list[_Alert]) -> str:
     return " ".join(title.split())[:200] or "Alert"
 
 
-def _summary(payload: Mapping[str, Any]) -> str:
+def _summary(payload: Mapping[str, Any], sender: AlertSender) -> str:
     annotations = _labels(payload.get("commonAnnotations"))
     group = _labels(payload.get("groupLabels"))
-    lines = [f"Opened by Alertmanager (receiver `{_text(payload.get('receiver'), 200)}`)."]
+    lines = [f"Opened by {sender.name} (receiver `{_text(payload.get('receiver'), 200)}`)."]
     if group:
         lines.append(
             "Alert group: " + ", ".join(f"`{key}={value}`" for key, value in sorted(group.items())) + "."
         )
     url = _text(payload.get("externalURL"), 1000)
     if url.startswith(("http://", "https://")):
-        lines.append(f"[Alertmanager]({url})")
+        lines.append(f"[{sender.name}]({url})")
     if annotations.get("description"):
         lines += ["", annotations["description"]]
     return "\n".join(lines)
@@ -195,9 +218,25 @@ def _recorded(incident: Incident, alerts: list[_Alert]) -> set[str]:
     )
 
 
-@transaction.atomic
 def alertmanager_ingest(*, payload: Mapping[str, Any]) -> AlertIngestResult:
     """Open or update the incident for an Alertmanager notification; return what was done."""
+    return alerts_ingest(payload=payload, sender=ALERTMANAGER)
+
+
+def grafana_ingest(*, payload: Mapping[str, Any]) -> AlertIngestResult:
+    """Open or update the incident for a Grafana Alerting notification; return what was done.
+
+    Grafana's group keys are often as plain as `{}:{}`: they are namespaced by sender and
+    organisation so that they never join an Alertmanager group or another organisation's.
+    """
+    org = _text(payload.get("orgId"), 20)
+    key = f"grafana:{org}:{_text(payload.get('groupKey'), 100_000)}"
+    return alerts_ingest(payload={**payload, "groupKey": key}, sender=GRAFANA)
+
+
+@transaction.atomic
+def alerts_ingest(*, payload: Mapping[str, Any], sender: AlertSender) -> AlertIngestResult:
+    """Open or update the incident for an alert group's notification (Alertmanager's format)."""
     key = group_key_of(payload)
     common_labels = _labels(payload.get("commonLabels"))
     raw_alerts = payload.get("alerts") or []
@@ -223,9 +262,9 @@ def alertmanager_ingest(*, payload: Mapping[str, Any]) -> AlertIngestResult:
                 actor=None,
                 title=_title(payload, new_firing),
                 severity=min(severities, key=SEVERITY_ORDER.index),
-                summary=_summary(payload),
+                summary=_summary(payload, sender),
                 services=_services(new_firing),
-                tags=["alertmanager"],
+                tags=[sender.tag],
                 started_at=started,
                 detected_at=started,
             )

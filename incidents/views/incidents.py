@@ -104,6 +104,7 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
         ),
         "duplicates": list(incident.duplicates.visible_to(request.user)[:20]),
         "milestones": milestone_rows(incident),
+        "changes": list(selectors.changes_near(incident=incident)[:10]),
     }
     context.update(timeline_context(request, incident))
     if can_edit:

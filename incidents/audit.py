@@ -1,0 +1,248 @@
+"""The audit trail of an incident and everything in it, read from django-simple-history.
+
+One selector, `incident_audit`, serves both the History tab and `GET /api/v1/incidents/{id}/history/`.
+Each historical row is diffed against the previous version of the same object in Python, with a
+fixed number of queries per model, so the trail stays fast on incidents with thousands of entries.
+Callers pass an incident they already found through the privacy rule (`selectors.incident_get`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import ForeignKey, Model
+from django.utils import timezone
+
+from incidents.models import Cause, Incident, RemediationAction, Service, StatusUpdate
+from timeline.models import TimelineEvent
+
+AUDIT_PAGE = 100
+# Bookkeeping that changes on every save and tells a reader nothing.
+IGNORED_FIELDS = {
+    "id",
+    "incident",
+    "created_at",
+    "updated_at",
+    "recorded_at",
+    "edited_at",
+    "status_changed_at",
+    "version",
+    "number",
+    "reference",
+}
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+USER_FIELDS = {"commander_id", "reporter_id", "owner_id", "author_id", "deleted_by_id", "created_by_id"}
+
+# (object type, model): the models whose history makes up an incident's trail. Postmortems keep
+# their own revision history (every generation and save), shown in the postmortem editor.
+MODELS: list[tuple[str, type[Model]]] = [
+    ("incident", Incident),
+    ("timeline entry", TimelineEvent),
+    ("cause", Cause),
+    ("action item", RemediationAction),
+    ("status update", StatusUpdate),
+]
+OBJECT_TYPES = [kind for kind, _ in MODELS]
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of one saved version: its value before and after, as a reader sees them."""
+
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class AuditEntry:
+    """One saved version of one object: who saved it, when, and which fields changed."""
+
+    at: datetime
+    actor: Actor | None  # None: Hindsight itself or a webhook
+    action: str  # created, changed, deleted
+    object_type: str  # one of OBJECT_TYPES
+    object_id: int
+    object_title: str
+    anchor: str  # where the object sits on the incident page ("#event-12"), or ""
+    changes: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def who(self) -> str:
+        return self.actor.username if self.actor else "Hindsight"
+
+
+@dataclass
+class AuditPage:
+    entries: list[AuditEntry]
+    cursor: datetime | None  # pass as `before` for the older entries; None when there are none
+
+
+def _history_rows(model: type[Model], incident: Incident, before: datetime | None, limit: int) -> list[Any]:
+    manager: Any = model.history  # type: ignore[attr-defined]
+    lookup = {"id": incident.pk} if model is Incident else {"incident_id": incident.pk}
+    qs = manager.filter(**lookup)
+    if before is not None:
+        qs = qs.filter(history_date__lt=before)
+    return list(qs.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+
+
+def _all_versions(model: type[Model], ids: set[int]) -> list[Any]:
+    manager: Any = model.history  # type: ignore[attr-defined]
+    return list(manager.filter(id__in=ids).order_by("id", "history_date", "history_id"))
+
+
+def _m2m_sets(history_model: Any, history_ids: list[int]) -> dict[str, dict[int, set[int]]]:
+    """Return {m2m field: {history_id: set of related ids}} for the given versions."""
+    result: dict[str, dict[int, set[int]]] = {}
+    for m2m_field in history_model._history_m2m_fields:
+        through = history_model.__dict__[m2m_field.name].model
+        target = next(
+            f.attname
+            for f in through._meta.fields
+            if isinstance(f, ForeignKey) and f.related_model is m2m_field.related_model
+        )
+        sets: dict[int, set[int]] = defaultdict(set)
+        for history_id, related_id in through.objects.filter(history_id__in=history_ids).values_list(
+            "history_id", target
+        ):
+            sets[history_id].add(related_id)
+        result[m2m_field.name] = sets
+    return result
+
+
+def _title(kind: str, row: Any) -> tuple[str, str]:
+    """Return what a reader calls the object, and its anchor on the incident page."""
+    if kind == "incident":
+        return row.reference, ""
+    if kind == "timeline entry":
+        body = row.body if len(row.body) <= 60 else row.body[:59] + "…"
+        return body, f"#event-{row.id}"
+    if kind == "cause":
+        return f"{row.category} · {row.role} · {row.status}", f"#cause-{row.id}"
+    if kind == "action item":
+        return row.title, f"#action-{row.id}"
+    return f"{row.audience} update", "#updates"
+
+
+def _show(value: Any, name: str, users: dict[int, str], names: dict[int, str] | None = None) -> str:
+    if value is None or value == "":
+        return "—"
+    if name in USER_FIELDS:
+        return users.get(value, f"user {value}")
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S %Z")
+    if isinstance(value, set):
+        shown = (
+            sorted(names.get(item, f"#{item}") for item in value) if names else sorted(f"#{v}" for v in value)
+        )
+        return ", ".join(shown) or "—"
+    text = str(value)
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def _actor(user: Any) -> Actor | None:
+    if user is None:
+        return None
+    return Actor(username=user.get_username(), name=user.get_full_name() or user.get_username())
+
+
+def incident_audit(
+    *, incident: Incident, before: datetime | None = None, limit: int = AUDIT_PAGE
+) -> AuditPage:
+    """Return the newest audit entries of the incident (older than `before`), newest first."""
+    collected: list[tuple[str, Any]] = []
+    for kind, model in MODELS:
+        collected += [(kind, row) for row in _history_rows(model, incident, before, limit)]
+    collected.sort(key=lambda item: (item[1].history_date, item[1].history_id), reverse=True)
+    has_more = len(collected) > limit
+    collected = collected[:limit]
+
+    previous: dict[tuple[str, int], Any] = {}
+    m2m: dict[str, dict[str, dict[int, set[int]]]] = {}
+    user_ids: set[int] = set()
+    for kind, model in MODELS:
+        ids = {row.id for row_kind, row in collected if row_kind == kind}
+        if not ids:
+            continue
+        versions = _all_versions(model, ids)
+        for earlier, later in zip(versions, versions[1:], strict=False):
+            if earlier.id == later.id:
+                previous[(kind, later.history_id)] = earlier
+        history_model: Any = model.history.model  # type: ignore[attr-defined]
+        m2m[kind] = _m2m_sets(history_model, [version.history_id for version in versions])
+        for version in versions:
+            user_ids.update(getattr(version, name) for name in USER_FIELDS if getattr(version, name, None))
+    users = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    service_ids = set().union(*m2m.get("incident", {}).get("services", {}).values())
+    service_names = dict(Service.objects.filter(pk__in=service_ids).values_list("pk", "name"))
+
+    entries: list[AuditEntry] = []
+    for kind, row in collected:
+        title, anchor = _title(kind, row)
+        entry = AuditEntry(
+            at=row.history_date,
+            actor=_actor(row.history_user),
+            action=ACTIONS.get(row.history_type, row.history_type),
+            object_type=kind,
+            object_id=row.id,
+            object_title=title,
+            anchor=anchor,
+        )
+        old = previous.get((kind, row.history_id))
+        if row.history_type != "-":
+            for tracked in row.tracked_fields:
+                name = tracked.attname
+                if tracked.name in IGNORED_FIELDS or name in IGNORED_FIELDS:
+                    continue
+                after = getattr(row, name)
+                before_value = getattr(old, name) if old is not None else None
+                if old is None and after in (None, "", [], False):
+                    continue
+                if old is not None and before_value == after:
+                    continue
+                entry.changes.append(
+                    FieldChange(
+                        field=tracked.name,
+                        label=str(tracked.verbose_name).capitalize(),
+                        before=_show(before_value, name, users) if old is not None else "—",
+                        after=_show(after, name, users),
+                    )
+                )
+            for m2m_name, sets in m2m.get(kind, {}).items():
+                after_set = sets.get(row.history_id, set())
+                before_set = sets.get(old.history_id, set()) if old is not None else set()
+                if after_set != before_set:
+                    names = service_names if m2m_name == "services" else None
+                    entry.changes.append(
+                        FieldChange(
+                            field=m2m_name,
+                            label=m2m_name.replace("_", " ").capitalize(),
+                            before=_show(before_set, "", users, names),
+                            after=_show(after_set, "", users, names),
+                        )
+                    )
+        entries.append(entry)
+    cursor = collected[-1][1].history_date if has_more and collected else None
+    return AuditPage(entries=entries, cursor=cursor)
+
+
+def incident_audit_count(*, incident: Incident) -> int:
+    """Return how many saved versions make up the incident's trail (one COUNT per model)."""
+    total = 0
+    for _kind, model in MODELS:
+        manager: Any = model.history  # type: ignore[attr-defined]
+        lookup = {"id": incident.pk} if model is Incident else {"incident_id": incident.pk}
+        total += manager.filter(**lookup).count()
+    return total
