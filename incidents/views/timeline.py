@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents.forms import EventEditForm, QuickAddForm
 from incidents.models import Incident
 from incidents.permissions import can_edit_incident, is_admin
+from incidents.templatetags.hindsight import (
+    display_name,
+    local_parts,
+    localize_utc_mentions,
+    utc_text,
+)
 from incidents.views.common import INVALID, add_service_errors, incident_or_404, is_htmx, require_edit
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
@@ -55,26 +62,34 @@ def _event_url(incident: Incident, event: TimelineEvent) -> str:
     return f"{incident.get_absolute_url()}#event-{event.pk}"
 
 
-def _author_name(event: TimelineEvent) -> str:
-    name = getattr(event, "author_username", None)  # read with the entry (timeline_window)
-    return str(name) if name is not None else str(event.author.get_username() if event.author else "")
+def _author_names(events: list[TimelineEvent]) -> dict[int, str]:
+    """{user id: display name} for the entries' authors, in one query."""
+    ids = {event.author_id for event in events if event.author_id}
+    if not ids:
+        return {}
+    return {user.pk: display_name(user) for user in get_user_model()._default_manager.filter(pk__in=ids)}
 
 
 def decorate(events: list[TimelineEvent]) -> list[TimelineEvent]:
     """Prepare what each row shows (local date and time, labels) in Python: much cheaper than
-    template filters when a page shows hundreds of entries. Times are in the active timezone."""
+    template filters when a page shows hundreds of entries. Times are in the viewer's timezone,
+    the zone named, UTC on hover (as the `when` filter shows every other time); authors by name."""
     kinds = dict(EventKind.choices)
     sources = dict(EventSource.choices)
+    names = _author_names(events)
     for event in events:
-        local = timezone.localtime(event.occurred_at)
-        event.when_iso = local.isoformat()  # type: ignore[attr-defined]
-        event.when_date = local.strftime("%Y-%m-%d")  # type: ignore[attr-defined]
-        event.when_clock = local.strftime("%H:%M")  # type: ignore[attr-defined]
-        event.when_title = local.strftime("%A %d %B %Y %H:%M:%S %Z")  # type: ignore[attr-defined]
+        day, clock, zone = local_parts(event.occurred_at)
+        event.when_iso = timezone.localtime(event.occurred_at).isoformat()  # type: ignore[attr-defined]
+        event.when_date = day  # type: ignore[attr-defined]
+        event.when_clock = f"{clock} {zone}"  # type: ignore[attr-defined]
+        event.when_title = utc_text(event.occurred_at)  # type: ignore[attr-defined]
         event.sid = str(event.pk)  # type: ignore[attr-defined]
+        if event.source == EventSource.SYSTEM:
+            # Read-only entries (never saved from here): their times in the viewer's zone too.
+            event.body = localize_utc_mentions(event.body)
         event.kind_label = kinds.get(event.kind, event.kind)  # type: ignore[attr-defined]
         event.byline = (  # type: ignore[attr-defined]
-            _author_name(event) if event.author_id else sources.get(event.source, "")
+            names.get(event.author_id, "") if event.author_id else sources.get(event.source, "")
         )
     return events
 

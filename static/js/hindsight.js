@@ -36,6 +36,47 @@
     }
   });
 
+  // Times: shown in the viewer's zone (named), UTC on hover. The footer's toggle shows UTC
+  // instead, everywhere and on every page, until it is switched back (remembered in this browser).
+  var UTC_KEY = "hindsight.show-utc";
+  function wantsUtc() {
+    try { return window.localStorage.getItem(UTC_KEY) === "1"; } catch (error) { return false; }
+  }
+  function utcParts(iso) {
+    var text = new Date(iso).toISOString(); // 2026-12-05T16:37:00.000Z
+    return { date: text.slice(0, 10), clock: text.slice(11, 16) };
+  }
+  function showZone(root) {
+    var utc = wantsUtc();
+    var times = root.querySelectorAll ? root.querySelectorAll("time.when[datetime]") : [];
+    for (var i = 0; i < times.length; i++) {
+      var time = times[i];
+      if (time.dataset.local === undefined) time.dataset.local = time.innerHTML;
+      if (!utc) { time.innerHTML = time.dataset.local; continue; }
+      var parts = utcParts(time.getAttribute("datetime"));
+      var date = time.querySelector(".date"), clock = time.querySelector(".clock");
+      if (date && clock) {
+        date.textContent = parts.date;
+        clock.textContent = parts.clock + " UTC";
+      } else {
+        time.textContent = (time.dataset.style === "date" ? parts.date : parts.date + " " + parts.clock) + " UTC";
+      }
+    }
+    var toggle = document.getElementById("utc-toggle");
+    if (toggle) {
+      toggle.hidden = false;
+      toggle.setAttribute("aria-pressed", utc ? "true" : "false");
+      toggle.textContent = utc ? "Show times in my zone" : "Show times in UTC";
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { showZone(document); });
+  document.addEventListener("htmx:load", function (event) { showZone(event.target); });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("#utc-toggle")) return;
+    try { window.localStorage.setItem(UTC_KEY, wantsUtc() ? "0" : "1"); } catch (error) { return; }
+    showZone(document);
+  });
+
   // Refusals and server errors are not swapped in; say so rather than fail silently.
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;

@@ -56,7 +56,7 @@ def test_header_table_names_the_incident(record):
         "| **Commander** | olivia |",
         "| **Start** | 2026-11-19 23:40 UTC |",
         "| **End** | 2026-11-20 00:30 UTC |",
-        "| **Duration** | 50m 00s |",
+        "| **Duration** | 50 min |",
         "| **Status** | resolved |",
     ):
         assert expected in header
@@ -107,13 +107,13 @@ def test_suspected_causes_come_between_confirmed_and_ruled_out(record):
 def test_detection_and_response_give_times_and_durations(record):
     postmortem_generate(incident_id=record.pk)
     sections = sections_of(record)
-    assert "Detected at **2026-11-19 23:47 UTC**; time to detect: **7m 00s**" in sections["detection"].body
+    assert "Detected at **2026-11-19 23:47 UTC**; time to detect: **7 min**" in sections["detection"].body
     assert "5xx rate > 20%" in sections["detection"].body
     response = sections["response"].body
-    assert "| Acknowledged | 2026-11-19 23:50 UTC | T+00:10 | 10m 00s | 3m 00s |" in response
-    assert "| Mitigated | 2026-11-20 00:15 UTC | T+00:35 | 35m 00s | 25m 00s |" in response
-    assert "| Resolved | 2026-11-20 00:30 UTC | T+00:50 | 50m 00s | 15m 00s |" in response
-    assert "- Time to resolve: **50m 00s**" in response
+    assert "| Acknowledged | 2026-11-19 23:50 UTC | T+00:10 | 10 min | 3 min |" in response
+    assert "| Mitigated | 2026-11-20 00:15 UTC | T+00:35 | 35 min | 25 min |" in response
+    assert "| Resolved | 2026-11-20 00:30 UTC | T+00:50 | 50 min | 15 min |" in response
+    assert "- Time to resolve: **50 min**" in response
 
 
 def test_action_items_table_lists_every_column_by_priority(record):

@@ -1,0 +1,38 @@
+"""The UI a responder reaches for at 3 a.m., in a real browser: times, keys, filters, small screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.showcase import Showcase, build_showcase
+
+
+@pytest.fixture
+def showcase(_roles: None) -> Showcase:
+    return build_showcase()
+
+
+@pytest.mark.browser
+def test_the_utc_toggle_shows_every_time_in_utc_and_back(page: Any, sign_in: Any, showcase: Showcase) -> None:
+    sign_in(showcase.responder)  # Europe/Berlin
+    page.goto(f"/incidents/{showcase.resolved.reference}/")
+    started = page.locator(".incident-facts time.when")
+    expect(started).to_contain_text("CE")  # CET or CEST: the zone is named
+    utc_title = started.get_attribute("title")
+    assert utc_title
+    assert utc_title.endswith(" UTC")
+    clock = page.locator("#timeline-events .event-when .clock").first
+    expect(clock).to_contain_text("CE")
+
+    page.click("#utc-toggle")
+    expect(started).to_have_text(utc_title)
+    expect(clock).to_contain_text("UTC")
+    expect(page.locator("#utc-toggle")).to_have_attribute("aria-pressed", "true")
+    # The choice holds on the next page too.
+    page.goto("/incidents/")
+    expect(page.locator("table time.when").first).to_contain_text("UTC")
+    page.click("#utc-toggle")
+    expect(page.locator("table time.when").first).to_contain_text("CE")
