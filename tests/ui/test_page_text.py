@@ -26,3 +26,30 @@ def test_no_main_page_shows_template_syntax(client: Any, showcase: Showcase) -> 
         assert response.status_code == 200, name
         found = TEMPLATE_SYNTAX.findall(response.content.decode())
         assert not found, f"{name} ({url}) shows template syntax: {found}"
+
+
+def test_the_public_postmortem_names_people_and_hides_internal_markers(
+    client: Any, showcase: Showcase
+) -> None:
+    page = client.get(showcase.main_pages()["public postmortem"]).content.decode()
+    assert "Maya Chen" in page  # the commander, by name
+    assert ">maya<" not in page
+    assert "| maya" not in page
+    assert "jonas" not in page  # the action item's owner and the alert's author: by name
+    assert "Jonas Berg" in page
+    for marker in ("(Web)", "(web)", "(API)", "(System)"):
+        assert marker not in page
+    # The overview table has a header that says something, and Markdown tables are styled here.
+    assert "<th></th>" not in page
+    assert "<th>Fact</th>" in page
+    assert "hindsight.css" in page
+
+
+def test_the_postmortem_overview_and_tables_use_labels(client: Any, showcase: Showcase) -> None:
+    client.force_login(showcase.responder)
+    page = client.get(showcase.main_pages()["postmortem"]).content.decode()
+    assert "<td>Resolved</td>" in page  # the incident's status
+    assert "<td>Open</td>" in page  # the action item's status
+    assert "<td>Prevent</td>" in page  # the action item's kind
+    assert "_alert_" not in page
+    assert "<em>Alert</em>" in page
