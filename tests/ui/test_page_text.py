@@ -53,3 +53,38 @@ def test_the_postmortem_overview_and_tables_use_labels(client: Any, showcase: Sh
     assert "<td>Prevent</td>" in page  # the action item's kind
     assert "_alert_" not in page
     assert "<em>Alert</em>" in page
+
+
+def _visible_text(html: str) -> str:
+    """The page's text as a reader sees it: no tags, attributes, scripts or styles."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_screens_show_vocabulary_labels_never_stored_values(client: Any, showcase: Showcase) -> None:
+    from incidents import choices as incident_choices
+    from incidents import services
+    from timeline import choices as timeline_choices
+
+    action = showcase.resolved.actions.get()
+    services.action_update(action=action, actor=showcase.responder, data={"status": "in_progress"})
+    # Stored values a person would not write: `in_progress`, `root_cause`, `status_change`, …
+    stored_only = {
+        value
+        for module in (incident_choices, timeline_choices)
+        for vocabulary in vars(module).values()
+        if isinstance(vocabulary, type) and issubclass(vocabulary, incident_choices.models.TextChoices)
+        for value, label in vocabulary.choices
+        if "_" in value
+    }
+    assert {"in_progress", "root_cause", "ruled_out", "status_change"} <= stored_only
+    client.force_login(showcase.responder)
+    pages = showcase.main_pages()
+    for name, url in pages.items():
+        text = _visible_text(client.get(url).content.decode())
+        shown = sorted(value for value in stored_only if re.search(rf"\b{value}\b", text))
+        assert not shown, f"{name} ({url}) shows stored values {shown}"
+    incident_page = client.get(pages["incident"]).content.decode()
+    assert re.search(r'class="badge status status-investigating">Investigating<', incident_page)
+    assert "In progress" in _visible_text(client.get(pages["action items"]).content.decode())
+    assert "Root cause" in _visible_text(client.get(pages["resolved incident"]).content.decode())
