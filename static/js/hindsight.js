@@ -2,13 +2,15 @@
 (function () {
   "use strict";
 
-  // Ctrl+Enter (Cmd+Enter on a Mac) in a textarea submits its form: type an entry, send, type the next.
+  // Ctrl+Enter (Cmd+Enter on a Mac) in a textarea submits its form: type an entry, send, type the
+  // next. In the quick-add box it works from any field (time, kind or text).
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
     var target = event.target;
-    if (target instanceof HTMLTextAreaElement && target.form) {
+    var form = target && target.form;
+    if (form && (target instanceof HTMLTextAreaElement || form.id === "quick-add")) {
       event.preventDefault();
-      target.form.requestSubmit();
+      form.requestSubmit();
     }
   });
 

@@ -36,3 +36,21 @@ def test_the_utc_toggle_shows_every_time_in_utc_and_back(page: Any, sign_in: Any
     expect(page.locator("table time.when").first).to_contain_text("UTC")
     page.click("#utc-toggle")
     expect(page.locator("table time.when").first).to_contain_text("CE")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("field", ["#id_when", "#id_kind", "#id_body"])
+def test_ctrl_enter_adds_the_entry_from_any_quick_add_field(
+    page: Any, sign_in: Any, showcase: Showcase, field: str
+) -> None:
+    from timeline.models import TimelineEvent
+
+    sign_in(showcase.responder)
+    page.goto(f"/incidents/{showcase.ongoing.reference}/")
+    count = page.locator("#timeline-events li.event").count()
+    page.fill("#id_body", f"Sent from {field}")
+    page.fill("#id_when", "-2m")
+    page.focus(field)
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#timeline-events li.event")).to_have_count(count + 1)
+    assert TimelineEvent.objects.filter(body=f"Sent from {field}").exists()
