@@ -54,3 +54,26 @@ def test_ctrl_enter_adds_the_entry_from_any_quick_add_field(
     page.keyboard.press("Control+Enter")
     expect(page.locator("#timeline-events li.event")).to_have_count(count + 1)
     assert TimelineEvent.objects.filter(body=f"Sent from {field}").exists()
+
+
+@pytest.mark.browser
+def test_insights_charts_use_the_full_width_and_stay_legible_on_a_laptop(
+    page: Any, sign_in: Any, showcase: Showcase
+) -> None:
+    sign_in(showcase.responder)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/insights/")
+    sizes = page.eval_on_selector_all(
+        "svg.chart",
+        """charts => charts.map(chart => {
+            const card = chart.closest('.card');
+            const padding = parseFloat(getComputedStyle(card).paddingLeft) * 2;
+            const label = chart.querySelector('text.axis').getBoundingClientRect();
+            return {chart: chart.getBoundingClientRect().width, room: card.clientWidth - padding,
+                    text: label.height};
+        })""",
+    )
+    assert len(sizes) == 5
+    for size in sizes:
+        assert size["chart"] >= size["room"] - 2, size  # the whole width of its card
+        assert size["text"] >= 12, size  # axis text at a readable size
