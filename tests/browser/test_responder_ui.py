@@ -77,3 +77,31 @@ def test_insights_charts_use_the_full_width_and_stay_legible_on_a_laptop(
     for size in sizes:
         assert size["chart"] >= size["room"] - 2, size  # the whole width of its card
         assert size["text"] >= 12, size  # axis text at a readable size
+
+
+@pytest.mark.browser
+def test_timeline_filters_narrow_the_list_and_the_url_can_be_shared(
+    page: Any, sign_in: Any, showcase: Showcase
+) -> None:
+    sign_in(showcase.responder)
+    incident_url = f"/incidents/{showcase.resolved.reference}/"
+    page.goto(incident_url)
+    entries = page.locator("#timeline-events li.event")
+    everything = entries.count()
+    assert everything >= 6
+    page.fill("#timeline-filter-q", "rolling back")
+    expect(entries).to_have_count(2)  # the action and the status update that say it
+    expect(page.locator("#timeline-filter-q")).to_be_focused()  # typing goes on undisturbed
+    page.select_option("#timeline-filter-kind", "action")
+    expect(entries).to_have_count(1)
+    expect(entries.first).to_contain_text("rolling back deploy 4182")
+    page.wait_for_url(lambda url: "kind=action" in url and "q=rolling+back" in url)
+    shared = page.url
+
+    page.goto(shared)  # the same filters from the link alone
+    expect(entries).to_have_count(1)
+    expect(page.locator("#timeline-filter-kind")).to_have_value("action")
+    page.check("#timeline-filter-key")
+    expect(entries).to_have_count(1)
+    page.click("text=Show every entry")
+    expect(entries).to_have_count(everything)
