@@ -79,6 +79,61 @@
     showZone(document);
   });
 
+  // Keyboard shortcuts (listed in the `?` dialog, base.html). Never while typing in a field.
+  var pendingG = 0;
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+  function follow(shortcut) {
+    var link = document.querySelector('a[data-shortcut="' + shortcut + '"]');
+    if (link) window.location.href = link.href;
+  }
+  function focusField(field) {
+    field.scrollIntoView({ block: "center" });
+    field.focus();
+  }
+  function openShortcuts() {
+    var dialog = document.getElementById("shortcuts");
+    if (dialog && !dialog.open && dialog.showModal) dialog.showModal();
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (document.querySelector("dialog[open]")) return;
+    var key = event.key;
+    if (pendingG && Date.now() - pendingG < 1500) {
+      pendingG = 0;
+      if (key === "i") { event.preventDefault(); follow("g i"); return; }
+      if (key === "a") { event.preventDefault(); follow("g a"); return; }
+    }
+    pendingG = 0;
+    if (key === "g") { pendingG = Date.now(); return; }
+    if (key === "?") { event.preventDefault(); openShortcuts(); return; }
+    if (key === "n") {
+      var body = document.querySelector("#quick-add textarea");
+      if (body) { event.preventDefault(); focusField(body); }
+      return;
+    }
+    if (key === "/") {
+      var search = document.getElementById("timeline-filter-q") || document.getElementById("id_q");
+      event.preventDefault();
+      if (search) focusField(search);
+      else {
+        var incidents = document.querySelector('a[data-shortcut="g i"]');
+        if (incidents) window.location.href = incidents.href + "#search";
+      }
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.location.hash === "#search" && document.getElementById("id_q")) {
+      document.getElementById("id_q").focus();
+    }
+    var opener = document.getElementById("shortcuts-open");
+    if (opener) opener.hidden = false;
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("#shortcuts-open")) openShortcuts();
+  });
+
   // Refusals and server errors are not swapped in; say so rather than fail silently.
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;

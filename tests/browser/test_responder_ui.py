@@ -105,3 +105,37 @@ def test_timeline_filters_narrow_the_list_and_the_url_can_be_shared(
     expect(entries).to_have_count(1)
     page.click("text=Show every entry")
     expect(entries).to_have_count(everything)
+
+
+@pytest.mark.browser
+def test_keyboard_shortcuts(page: Any, sign_in: Any, showcase: Showcase) -> None:
+    sign_in(showcase.responder)
+    page.goto(f"/incidents/{showcase.ongoing.reference}/")
+    page.locator("body").click(position={"x": 5, "y": 300})
+
+    page.keyboard.press("?")
+    dialog = page.locator("dialog#shortcuts")
+    expect(dialog).to_be_visible()
+    for listed in ("New timeline entry", "Search", "Go to incidents", "Go to action items"):
+        expect(dialog).to_contain_text(listed)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    page.keyboard.press("n")
+    expect(page.locator("#id_body")).to_be_focused()
+    page.keyboard.type("n and / typed here stay text")  # no shortcut fires inside a field
+    expect(page.locator("#id_body")).to_have_value("n and / typed here stay text")
+    page.locator("#id_body").blur()
+
+    page.keyboard.press("/")
+    expect(page.locator("#timeline-filter-q")).to_be_focused()
+    page.locator("#timeline-filter-q").blur()
+
+    page.keyboard.press("g")
+    page.keyboard.press("a")
+    page.wait_for_url("**/actions/")
+    page.keyboard.press("g")
+    page.keyboard.press("i")
+    page.wait_for_url("**/incidents/")
+    page.keyboard.press("/")
+    expect(page.locator("#id_q")).to_be_focused()
