@@ -139,3 +139,33 @@ def test_keyboard_shortcuts(page: Any, sign_in: Any, showcase: Showcase) -> None
     page.wait_for_url("**/incidents/")
     page.keyboard.press("/")
     expect(page.locator("#id_q")).to_be_focused()
+
+
+@pytest.mark.browser
+def test_no_main_page_scrolls_sideways_on_a_320_px_phone(page: Any, sign_in: Any, showcase: Showcase) -> None:
+    sign_in(showcase.responder)
+    page.set_viewport_size({"width": 320, "height": 640})
+    too_wide = {}
+    for name, url in showcase.main_pages().items():
+        page.goto(url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            culprits = page.evaluate(
+                """() => [...document.querySelectorAll('body *')]
+                    .filter(el => el.getBoundingClientRect().right > 321)
+                    .slice(0, 3).map(el => el.tagName + '.' + el.className)"""
+            )
+            too_wide[name] = (width, culprits)
+    assert not too_wide, too_wide
+    # Wide tables scroll inside their own box, and no column is cut off out of reach.
+    for url in ("/incidents/", "/actions/?tab=all"):
+        page.goto(url)
+        scrolled = page.evaluate(
+            """() => {
+                const box = document.querySelector('table').closest('.table-wrap');
+                box.scrollLeft = 10000;
+                return {left: box.scrollLeft, hidden: box.scrollWidth - box.clientWidth};
+            }"""
+        )
+        assert scrolled["hidden"] > 0, url  # the table is wider than the phone…
+        assert scrolled["left"] == scrolled["hidden"], url  # …and its last column can be reached
