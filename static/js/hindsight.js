@@ -23,8 +23,25 @@
     if (!window.location.hash || window.location.hash === "#timeline") showLatest(document);
   });
   document.addEventListener("htmx:load", function (event) {
-    if (event.target && event.target.id === "timeline") showLatest(event.target);
+    if (event.target && event.target.id === "timeline") {
+      showLatest(event.target);
+      announceAdded(event.target);
+    }
   });
+
+  // A screen reader hears that the entry was added (the list changed out of its sight).
+  function announceAdded(timeline) {
+    var added = timeline.querySelector(".event.just-added");
+    var announcer = document.getElementById("live-announcer");
+    if (!added || !announcer) return;
+    var when = added.querySelector(".event-when");
+    var body = added.querySelector(".event-body");
+    announcer.textContent = "";
+    window.setTimeout(function () {
+      announcer.textContent = "Entry added at " + (when ? when.textContent.trim() : "") + ": " +
+        (body ? body.textContent.trim().slice(0, 140) : "");
+    }, 50);
+  }
 
   // A session that expired mid-incident: htmx would follow the redirect and paste the sign-in
   // page into the timeline. Go to the sign-in page instead.

@@ -169,3 +169,81 @@ def test_no_main_page_scrolls_sideways_on_a_320_px_phone(page: Any, sign_in: Any
         )
         assert scrolled["hidden"] > 0, url  # the table is wider than the phone…
         assert scrolled["left"] == scrolled["hidden"], url  # …and its last column can be reached
+
+
+def _contrast(page: Any, selector: str, foreground: str = "color") -> list[float]:
+    """Contrast of each matching element's text (or outline) against its own background."""
+    return page.eval_on_selector_all(
+        selector,
+        """(els, foreground) => {
+          const rgb = text => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+          const lum = c => {
+            const [r, g, b] = c.map(v => {
+              v /= 255;
+              return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+            });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+          };
+          const ratio = (a, b) => {
+            const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+            return (x + 0.05) / (y + 0.05);
+          };
+          const backdrop = (el, skipSelf) => {
+            for (el = skipSelf ? el.parentElement : el; el; el = el.parentElement) {
+              const colour = getComputedStyle(el).backgroundColor;
+              const parts = (colour || "").match(/[\\d.]+/g) || [];
+              if (parts.length === 3 || (parts.length === 4 && Number(parts[3]) > 0)) return rgb(colour);
+            }
+            return [255, 255, 255];
+          };
+          return els.map(el => ratio(rgb(getComputedStyle(el)[foreground]),
+                                     backdrop(el, foreground === 'outlineColor')));
+        }""",
+        foreground,
+    )
+
+
+@pytest.mark.browser
+def test_severity_badges_and_focus_rings_have_enough_contrast(
+    page: Any, sign_in: Any, showcase: Showcase
+) -> None:
+    from tests.factories import IncidentFactory
+
+    for severity in ("SEV2", "SEV3", "SEV4"):
+        IncidentFactory(title=f"A {severity} incident", severity=severity, commander=showcase.responder)
+    sign_in(showcase.responder)
+    # (The status page shows severity as text in this version, no badge.)
+    pages = ["/", "/incidents/", f"/incidents/{showcase.ongoing.reference}/"]
+    for url in pages:
+        page.goto(url)
+        ratios = _contrast(page, ".sev")
+        assert ratios, url
+        assert min(ratios) >= 4.5, (url, ratios)  # small bold text: WCAG AA
+
+    page.goto(f"/incidents/{showcase.ongoing.reference}/")
+    for selector in ("#timeline-filter-q", ".tabs a", ".mainnav a"):
+        page.focus(selector)
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")  # focus by keyboard, so :focus-visible applies
+        ring = _contrast(page, ":focus-visible", "outlineColor")
+        assert ring, selector
+        assert ring[0] >= 3, (selector, ring)  # WCAG non-text contrast
+
+
+@pytest.mark.browser
+def test_an_added_entry_is_announced_and_the_bell_is_a_44_px_target(
+    page: Any, sign_in: Any, showcase: Showcase
+) -> None:
+    sign_in(showcase.responder)
+    page.goto(f"/incidents/{showcase.ongoing.reference}/")
+    announcer = page.locator("#live-announcer")
+    expect(announcer).to_have_attribute("aria-live", "polite")
+    page.fill("#id_body", "Cache flushed on all nodes")
+    page.click("#quick-add button[type=submit]")
+    expect(announcer).to_contain_text("Entry added at")
+    expect(announcer).to_contain_text("Cache flushed on all nodes")
+
+    box = page.locator("#notification-bell").bounding_box()
+    assert box is not None
+    assert box["width"] >= 44
+    assert box["height"] >= 44
