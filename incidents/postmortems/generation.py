@@ -101,8 +101,16 @@ def load_record(incident: Incident) -> Record:
     )
     # Authors by the name colleagues know them by (a published postmortem may be public).
     events = [
-        Event(*row[:6], author=f"{first or ''} {last or ''}".strip() or username)
-        for *row, username, first, last in rows
+        Event(
+            id=event_id,
+            occurred_at=occurred_at,
+            kind=kind,
+            body=body,
+            is_key=is_key,
+            source=source,
+            author=f"{first or ''} {last or ''}".strip() or username,
+        )
+        for event_id, occurred_at, kind, body, is_key, source, username, first, last in rows
     ]
     causes = list(Cause.objects.filter(incident=incident).order_by("created_at", "id"))
     by_id = {event.id: event for event in events}
