@@ -23,6 +23,9 @@ def test_every_aria_describedby_names_an_element_on_the_page(
         "declare with errors": client.post(reverse("incident-declare"), {"title": "", "severity": "SEV9"}),
         "edit": client.get(reverse("incident-edit", args=[busy_incident.reference])),
         "incident": client.get(reverse("incident-detail", args=[busy_incident.reference])),
+        "incident with a bad filter": client.get(
+            reverse("incident-detail", args=[busy_incident.reference]) + "?kind=bogus"
+        ),
         "quick add with errors": client.post(
             reverse("timeline-add", args=[busy_incident.reference]), {"when": "not a time", "body": ""}
         ),
