@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test install install-dev migrate demo lint format typecheck ci bench clean
+.PHONY: run test install install-dev migrate demo lint format typecheck ci bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ ci:
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py
+
+## screenshots: the main pages, from a throw-away demo database, into docs/screenshots/ (needs Chromium)
+screenshots: install-dev
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(BIN)/python tests/browser/screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache

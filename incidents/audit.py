@@ -15,9 +15,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import ForeignKey, Model
-from django.utils import timezone
+from django.utils.text import capfirst
 
-from incidents.models import Cause, Incident, RemediationAction, Service, StatusUpdate
+from incidents.choices import Audience, CauseCategory, CauseRole, CauseStatus
+from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
+from incidents.templatetags.hindsight import display_name, local_parts
 from timeline.models import TimelineEvent
 
 AUDIT_PAGE = 100
@@ -35,7 +37,6 @@ IGNORED_FIELDS = {
     "reference",
 }
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-USER_FIELDS = {"commander_id", "reporter_id", "owner_id", "author_id", "deleted_by_id", "created_by_id"}
 
 # (object type, model): the models whose history makes up an incident's trail. Postmortems keep
 # their own revision history (every generation and save), shown in the postmortem editor.
@@ -80,7 +81,7 @@ class AuditEntry:
 
     @property
     def who(self) -> str:
-        return self.actor.username if self.actor else "Hindsight"
+        return self.actor.name if self.actor else "Hindsight"
 
 
 @dataclass
@@ -125,37 +126,76 @@ def _m2m_sets(history_model: Any, history_ids: list[int]) -> dict[str, dict[int,
 def _title(kind: str, row: Any) -> tuple[str, str]:
     """Return what a reader calls the object, and its anchor on the incident page."""
     if kind == "incident":
-        return row.reference, ""
+        return f"{row.reference} {row.title}", ""
     if kind == "timeline entry":
-        body = row.body if len(row.body) <= 60 else row.body[:59] + "…"
-        return body, f"#event-{row.id}"
+        return _entry_title(row.body), f"#event-{row.id}"
     if kind == "cause":
-        return f"{row.category} · {row.role} · {row.status}", f"#cause-{row.id}"
+        return _cause_title(row), f"#cause-{row.id}"
     if kind == "action item":
         return row.title, f"#action-{row.id}"
-    return f"{row.audience} update", "#updates"
+    return f"{Audience(row.audience).label} update", "#updates"
 
 
-def _show(value: Any, name: str, users: dict[int, str], names: dict[int, str] | None = None) -> str:
-    if value is None or value == "":
-        return "—"
-    if name in USER_FIELDS:
-        return users.get(value, f"user {value}")
-    if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S %Z")
-    if isinstance(value, set):
-        shown = (
-            sorted(names.get(item, f"#{item}") for item in value) if names else sorted(f"#{v}" for v in value)
-        )
-        return ", ".join(shown) or "—"
-    text = str(value)
-    return text if len(text) <= 300 else text[:299] + "…"
+def _entry_title(body: str) -> str:
+    return body if len(body) <= 60 else body[:59] + "…"
+
+
+def _cause_title(cause: Any) -> str:
+    role, category = CauseRole(cause.role).label, CauseCategory(cause.category).label
+    return f"{role} · {category} ({CauseStatus(cause.status).label})"
+
+
+def _field_label(field: Any) -> str:
+    """`detected_at` reads as `Detected at`: the field's verbose name, as the forms label it."""
+    return capfirst(str(field.verbose_name))
+
+
+def _titles(model: type[Model], ids: set[int]) -> dict[int, str]:
+    """{id: how a person recognises the record}: a name, a title, an entry's first words."""
+    if not ids:
+        return {}
+    manager: Any = getattr(model, "all_objects", model._default_manager)
+    records = manager.filter(pk__in=ids)
+    if model is get_user_model():
+        return {user.pk: display_name(user) for user in records}
+    if model is Incident:
+        return {incident.pk: f"{incident.reference} {incident.title}" for incident in records}
+    if model is TimelineEvent:
+        return {event.pk: _entry_title(event.body) for event in records}
+    if model is Cause:
+        return {cause.pk: _cause_title(cause) for cause in records}
+    return {record.pk: str(record) for record in records}
+
+
+class _Reader:
+    """Shows stored values as a person reads them, with the titles of the records they name."""
+
+    def __init__(self, titles: dict[Any, dict[int, str]]) -> None:
+        self.titles = titles
+
+    def show(self, value: Any, field: Any = None, related: Any = None) -> str:
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, set):
+            names = self.titles.get(related, {})
+            return "; ".join(sorted(names.get(item, "(removed)") for item in value)) or "—"
+        if related is not None:
+            return self.titles.get(related, {}).get(value, "(removed)")
+        if field is not None and field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if isinstance(value, datetime):
+            day, clock, zone = local_parts(value)
+            return f"{day} {clock} {zone}"
+        text = str(value)
+        return text if len(text) <= 300 else text[:299] + "…"
 
 
 def _actor(user: Any) -> Actor | None:
     if user is None:
         return None
-    return Actor(username=user.get_username(), name=user.get_full_name() or user.get_username())
+    return Actor(username=user.get_username(), name=display_name(user))
 
 
 def incident_audit(
@@ -171,7 +211,7 @@ def incident_audit(
 
     previous: dict[tuple[str, int], Any] = {}
     m2m: dict[str, dict[str, dict[int, set[int]]]] = {}
-    user_ids: set[int] = set()
+    wanted: dict[Any, set[int]] = defaultdict(set)
     for kind, model in MODELS:
         ids = {row.id for row_kind, row in collected if row_kind == kind}
         if not ids:
@@ -183,10 +223,14 @@ def incident_audit(
         history_model: Any = model.history.model  # type: ignore[attr-defined]
         m2m[kind] = _m2m_sets(history_model, [version.history_id for version in versions])
         for version in versions:
-            user_ids.update(getattr(version, name) for name in USER_FIELDS if getattr(version, name, None))
-    users = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
-    service_ids = set().union(*m2m.get("incident", {}).get("services", {}).values())
-    service_names = dict(Service.objects.filter(pk__in=service_ids).values_list("pk", "name"))
+            for tracked in version.tracked_fields:
+                if tracked.is_relation and getattr(version, tracked.attname, None):
+                    wanted[tracked.related_model].add(getattr(version, tracked.attname))
+        for m2m_field in history_model._history_m2m_fields:
+            for related_ids in m2m[kind].get(m2m_field.name, {}).values():
+                wanted[m2m_field.related_model].update(related_ids)
+    # Titles of the records the versions name: one query per model.
+    reader = _Reader({model: _titles(model, ids) for model, ids in wanted.items()})
 
     entries: list[AuditEntry] = []
     for kind, row in collected:
@@ -212,25 +256,26 @@ def incident_audit(
                     continue
                 if old is not None and before_value == after:
                     continue
+                related = tracked.related_model if tracked.is_relation else None
                 entry.changes.append(
                     FieldChange(
                         field=tracked.name,
-                        label=str(tracked.verbose_name).capitalize(),
-                        before=_show(before_value, name, users) if old is not None else "—",
-                        after=_show(after, name, users),
+                        label=_field_label(tracked),
+                        before=reader.show(before_value, tracked, related) if old is not None else "—",
+                        after=reader.show(after, tracked, related),
                     )
                 )
-            for m2m_name, sets in m2m.get(kind, {}).items():
+            for m2m_field in type(row)._history_m2m_fields:
+                sets = m2m.get(kind, {}).get(m2m_field.name, {})
                 after_set = sets.get(row.history_id, set())
                 before_set = sets.get(old.history_id, set()) if old is not None else set()
                 if after_set != before_set:
-                    names = service_names if m2m_name == "services" else None
                     entry.changes.append(
                         FieldChange(
-                            field=m2m_name,
-                            label=m2m_name.replace("_", " ").capitalize(),
-                            before=_show(before_set, "", users, names),
-                            after=_show(after_set, "", users, names),
+                            field=m2m_field.name,
+                            label=_field_label(m2m_field),
+                            before=reader.show(before_set, related=m2m_field.related_model),
+                            after=reader.show(after_set, related=m2m_field.related_model),
                         )
                     )
         entries.append(entry)

@@ -21,7 +21,8 @@ from incidents.choices import (
     Severity,
     Status,
 )
-from timeline.choices import HUMAN_KINDS, EventKind
+from timeline.choices import HUMAN_KINDS, EventKind, EventSource
+from timeline.selectors import TimelineFilters
 from timeline.timeparse import TimeParseError, parse_quick_time
 
 # datetime-local with seconds, so a milestone round-trips unchanged and only real edits are sent.
@@ -150,6 +151,39 @@ class QuickAddForm(forms.Form):
             return parse_quick_time(text, now=self.now, tz=timezone.get_current_timezone())
         except TimeParseError as error:
             raise forms.ValidationError(str(error)) from error
+
+
+class TimelineFilterForm(forms.Form):
+    """Narrow the timeline: kind, key entries, author, source, text. Lives in the URL (GET), so a
+    filtered timeline can be shared; a value that is not offered is ignored with a message."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search the timeline",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search entries…"}),
+    )
+    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *EventKind.choices])
+    by = forms.ChoiceField(required=False, label="Author", choices=[("", "Anyone")])
+    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *EventSource.choices])
+    key = forms.BooleanField(required=False, label="Key entries only")
+
+    def __init__(self, *args: Any, authors: list[tuple[str, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "timeline-filter-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["by"].choices = [("", "Anyone"), *authors]  # type: ignore[attr-defined]
+
+    def filters(self) -> TimelineFilters:
+        """The filters the valid fields ask for (an invalid one is left out, and says why)."""
+        self.is_valid()
+        data = self.cleaned_data
+        return TimelineFilters(
+            kind=data.get("kind") or "",
+            key_only=bool(data.get("key")),
+            author=data.get("by") or "",
+            source=data.get("source") or "",
+            text=(data.get("q") or "").strip(),
+        )
 
 
 class EventEditForm(QuickAddForm):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from timeline.models import TimelineEvent, TimelineEventQuerySet
@@ -50,8 +52,50 @@ def last_activity_at(*, incident: Any) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class TimelineFilters:
+    """What a reader narrows the timeline to: a kind, key entries, an author or a source, some text."""
+
+    kind: str = ""
+    key_only: bool = False
+    author: str = ""  # a username
+    source: str = ""
+    text: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.kind or self.key_only or self.author or self.source or self.text)
+
+    def apply(self, qs: TimelineEventQuerySet) -> TimelineEventQuerySet:
+        if self.kind:
+            qs = qs.filter(kind=self.kind)
+        if self.key_only:
+            qs = qs.filter(is_key=True)
+        if self.author:
+            qs = qs.filter(author__in=get_user_model()._default_manager.filter(username=self.author))
+        if self.source:
+            qs = qs.filter(source=self.source)
+        if self.text:
+            qs = qs.filter(body__icontains=self.text)
+        return qs
+
+
+def authors(*, incident: Any) -> QuerySet[Any]:
+    """The people who wrote entries in the incident's timeline, by name."""
+    return (
+        get_user_model()
+        ._default_manager.filter(timeline_events__incident=incident)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 def timeline_window(
-    *, incident: Any, before: TimelineEvent | None = None, limit: int = 200, include_deleted: bool = False
+    *,
+    incident: Any,
+    before: TimelineEvent | None = None,
+    limit: int = 200,
+    include_deleted: bool = False,
+    filters: TimelineFilters | None = None,
 ) -> tuple[list[TimelineEvent], bool]:
     """Return up to `limit` events just before `before` (or the latest), in order, and whether more exist.
     Each has its author loaded.
@@ -60,6 +104,8 @@ def timeline_window(
     with tens of thousands of entries costs one bounded query per window.
     """
     qs = newest_first(incident=incident, before=before, include_deleted=include_deleted)
+    if filters:
+        qs = filters.apply(qs)
     rows = list(qs[: limit + 1])
     return list(reversed(rows[:limit])), len(rows) > limit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from django import forms
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from incidents import selectors
-from incidents.choices import Severity
+from incidents.choices import CauseCategory, Severity
 from incidents.insights import charts
 from incidents.insights.forms import filter_form
 from incidents.insights.hints import action_hints
@@ -54,16 +54,30 @@ def _hours(seconds: float) -> str:
     return duration(seconds)
 
 
+def _month_label(month: str) -> str:
+    """`2026-01` reads as `Jan 2026` on an axis."""
+    year, _, number = month.partition("-")
+    if not (year.isdigit() and number.isdigit() and 1 <= int(number) <= 12):
+        return month
+    return date(int(year), int(number), 1).strftime("%b %Y")
+
+
 def _charts(data: dict[str, Any]) -> dict[str, Any]:
     months = [row["month"] for row in data["incidents_per_month"]]
+    month_labels = [_month_label(month) for month in months]
     severities = list(Severity.values)
+    categories = [row["category"] for row in data["causes"]["by_category"]]
+    category_labels = dict(CauseCategory.choices)
     return {
         "incidents": charts.bar_chart(
             chart_id="incidents-per-month",
             title="Incidents per month by severity",
             groups=months,
+            group_labels=month_labels,
             series=[charts.Series(s, [row[s] for row in data["incidents_per_month"]]) for s in severities],
             stacked=True,
+            x_label="Month (UTC)",
+            y_label="Incidents",
         ),
         "mttx": charts.bar_chart(
             chart_id="mttx-by-severity",
@@ -77,29 +91,47 @@ def _charts(data: dict[str, Any]) -> dict[str, Any]:
             ],
             fmt=_hours,
             durations=True,
+            x_label="Severity",
+            y_label="Median time (d, h, min)",
         ),
         "resolve_by_month": charts.bar_chart(
             chart_id="resolve-by-month",
             title="Time to resolve per month: median and p90",
             groups=months,
+            group_labels=month_labels,
             series=[
-                charts.Series("median", [row["time_to_resolve"]["median"] for row in data["by_month"]]),
-                charts.Series("p90", [row["time_to_resolve"]["p90"] for row in data["by_month"]]),
+                charts.Series(
+                    "median", [row["time_to_resolve"]["median"] for row in data["by_month"]], "Median"
+                ),
+                charts.Series(
+                    "p90", [row["time_to_resolve"]["p90"] for row in data["by_month"]], "90th percentile"
+                ),
             ],
             fmt=_hours,
             durations=True,
+            x_label="Month (UTC)",
+            y_label="Time to resolve (d, h, min)",
         ),
         "causes": charts.bar_chart(
             chart_id="cause-categories",
             title="Incidents per cause category",
-            groups=[row["category"] for row in data["causes"]["by_category"]],
-            series=[charts.Series("incidents", [row["incidents"] for row in data["causes"]["by_category"]])],
+            groups=categories,
+            group_labels=[str(category_labels.get(key, key)) for key in categories],
+            series=[
+                charts.Series(
+                    "incidents", [row["incidents"] for row in data["causes"]["by_category"]], "Incidents"
+                )
+            ],
+            x_label="Cause category",
+            y_label="Incidents",
         ),
         "actions": charts.bar_chart(
             chart_id="action-items",
             title="Action items",
             groups=[ACTION_LABELS[c] for c in ACTION_COLUMNS],
-            series=[charts.Series("items", [data["actions"][c] for c in ACTION_COLUMNS])],
+            series=[charts.Series("items", [data["actions"][c] for c in ACTION_COLUMNS], "Action items")],
+            x_label="State",
+            y_label="Action items",
         ),
     }
 

@@ -20,7 +20,8 @@ from django.utils import timezone
 from incidents.choices import ActionStatus, CauseRole, CauseStatus
 from incidents.models import Cause, Incident, RemediationAction
 from incidents.postmortems.choices import SEEDED_FROM_INCIDENT
-from incidents.templatetags.hindsight import duration
+from incidents.templatetags.hindsight import display_name, duration
+from timeline.choices import EventKind, EventSource
 from timeline.selectors import timeline_for_incident
 
 ROLE_ORDER = [CauseRole.TRIGGER, CauseRole.ROOT_CAUSE, CauseRole.CONTRIBUTING]
@@ -94,9 +95,29 @@ def load_record(incident: Incident) -> Record:
     incident = Incident.objects.select_related("commander").get(pk=incident.pk)
     services = list(incident.services.order_by("name").values_list("name", flat=True))
     rows = timeline_for_incident(incident=incident).values_list(
-        "id", "occurred_at", "kind", "body", "is_key", "source", "author__username"
+        "id",
+        "occurred_at",
+        "kind",
+        "body",
+        "is_key",
+        "source",
+        "author__username",
+        "author__first_name",
+        "author__last_name",
     )
-    events = [Event(*row) for row in rows]
+    # Authors by the name colleagues know them by (a published postmortem may be public).
+    events = [
+        Event(
+            id=event_id,
+            occurred_at=occurred_at,
+            kind=kind,
+            body=body,
+            is_key=is_key,
+            source=source,
+            author=f"{first or ''} {last or ''}".strip() or username,
+        )
+        for event_id, occurred_at, kind, body, is_key, source, username, first, last in rows
+    ]
     causes = list(Cause.objects.filter(incident=incident).order_by("created_at", "id"))
     by_id = {event.id: event for event in events}
     evidence: dict[int, list[Event]] = defaultdict(list)
@@ -116,7 +137,7 @@ def load_record(incident: Incident) -> Record:
     return Record(
         incident=incident,
         services=services,
-        commander=incident.commander.get_username() if incident.commander else None,
+        commander=display_name(incident.commander) or None,
         events=events,
         causes=causes,
         evidence=dict(evidence),
@@ -124,8 +145,16 @@ def load_record(incident: Incident) -> Record:
     )
 
 
-def timeline_lines(events: Iterable[Event], start: datetime, *, full: bool) -> str:
-    """Return events as Markdown list items under a date line whenever the (UTC) date changes."""
+def _kind_label(kind: str) -> str:
+    return str(dict(EventKind.choices).get(kind, kind))
+
+
+def timeline_lines(events: Iterable[Event], start: datetime, *, full: bool, sources: bool = False) -> str:
+    """Return events as Markdown list items under a date line whenever the (UTC) date changes.
+
+    `full` names each entry's author; `sources` also says where it came from (web, API, …), which
+    only the internal appendix shows: the other sections may be read by the public.
+    """
     out: list[str] = []
     current: date | None = None
     for event in events:
@@ -140,9 +169,12 @@ def timeline_lines(events: Iterable[Event], start: datetime, *, full: bool) -> s
         who = ""
         if full:
             author = event.author or ("Hindsight" if event.source in ("system", "webhook") else "unknown")
-            who = f" — {author} ({event.source})"
+            who = f" — {author}"
+            if sources:
+                who += f" ({EventSource(event.source).label})"
+        kind = _kind_label(event.kind)
         out.append(
-            f"- **{moment:%H:%M} UTC** · {offset(event.occurred_at, start)} · _{event.kind}_{who} — "
+            f"- **{moment:%H:%M} UTC** · {offset(event.occurred_at, start)} · _{kind}_{who} — "
             f"{_list_item_body(event.body)}"
         )
     return "\n".join(out)
@@ -164,7 +196,7 @@ def _header(record: Record) -> str:
         ("Start", utc(incident.started_at)),
         ("End", utc(end) if end else "ongoing"),
         ("Duration", duration(incident.time_to_resolve) if end else "ongoing"),
-        ("Status", incident.status),
+        ("Status", incident.get_status_display()),
     ]
     return _render("header", {"rows": [(label, table_cell(value)) for label, value in rows]})
 
@@ -196,7 +228,7 @@ def _causes(record: Record) -> str:
         items = [
             {
                 "status": CauseStatus(cause.status).label,
-                "category": cause.category,
+                "category": cause.get_category_display(),
                 "since": (
                     f"{utc(cause.status_changed_at)}, {offset(cause.status_changed_at, start)}"
                     if cause.status_changed_at
@@ -264,8 +296,8 @@ def _response(record: Record) -> str:
 def action_status(action: RemediationAction, today: date) -> str:
     """The status column: an open item past its due date reads `overdue (open)`."""
     if action.status not in (ActionStatus.DONE, ActionStatus.WONT_DO) and action.due_date < today:
-        return f"**overdue** ({action.status})"
-    return action.status
+        return f"**overdue** ({action.get_status_display()})"
+    return action.get_status_display()
 
 
 def action_outcome(action: RemediationAction) -> str:
@@ -285,9 +317,9 @@ def _action_items(record: Record) -> str:
     rows = [
         {
             "title": table_cell(action.title),
-            "kind": action.kind,
-            "priority": action.priority,
-            "owner": table_cell(action.owner.get_username() if action.owner else ""),
+            "kind": action.get_kind_display(),
+            "priority": action.get_priority_display(),
+            "owner": table_cell(display_name(action.owner)),
             "due": action.due_date.isoformat(),
             "status": action_status(action, today),
             "ticket": f"[ticket]({action.ticket_url})" if action.ticket_url else "—",
@@ -302,7 +334,7 @@ def _appendix(record: Record) -> str:
     return _render(
         "appendix",
         {
-            "lines": timeline_lines(record.events, record.incident.started_at, full=True),
+            "lines": timeline_lines(record.events, record.incident.started_at, full=True, sources=True),
             "count": len(record.events),
         },
     )

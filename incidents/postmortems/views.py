@@ -241,8 +241,10 @@ def job_status(request: HttpRequest, reference: str, job_id: UUID) -> HttpRespon
     response = render(
         request, "postmortems/_job.html", {"postmortem": None, "job": job, "incident": incident}
     )
-    if job.status == JobStatus.SUCCEEDED and is_htmx(request):
-        # The document changed under the page: reload it to show the new draft.
+    unchanged = isinstance(job.result, dict) and job.result.get("changed") is False
+    if job.status == JobStatus.SUCCEEDED and is_htmx(request) and not unchanged:
+        # The document changed under the page: reload it to show the new draft. (When nothing
+        # changed, the message says so and the page stays as it is.)
         response["HX-Refresh"] = "true"
     return response
 

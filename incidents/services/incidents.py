@@ -185,7 +185,7 @@ def incident_declare(
         incident=incident,
         actor=actor,
         kind=EventKind.STATUS_CHANGE,
-        body=f"Incident declared: {severity}, {status}.",
+        body=f"Incident declared: {severity}, {Status(status).label}.",
         occurred_at=now,
     )
     if status == Status.RESOLVED:
@@ -309,7 +309,7 @@ def incident_update(
             incident=locked,
             actor=actor,
             kind=EventKind.STATUS_CHANGE,
-            body=f"Status changed from {old['status']} to {locked.status}.",
+            body=f"Status changed from {Status(old['status']).label} to {Status(locked.status).label}.",
         )
     if old["severity"] != locked.severity:
         system_event_add(

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from django import template
+from django.db import models
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -56,22 +60,50 @@ def markdown_filter(text: str | None) -> SafeString:
 
 @register.filter
 def duration(seconds: int | float | None) -> str:
-    """Format seconds as `2d 3h`, `1h 05m`, `4m 10s`; an em dash when unknown."""
+    """Format seconds for a reader: `8 d 21 h`, `1 h 5 min`, `4 min 10 s`, `45 s`; an em dash
+    when unknown. Two units at most, the larger ones only: never `12799 minutes`."""
     if seconds is None:
         return "—"
     total = int(seconds)
-    sign = "-" if total < 0 else ""
+    sign = "−" if total < 0 else ""
     total = abs(total)
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{sign}{days}d {hours}h"
+        return f"{sign}{days} d {hours} h" if hours else f"{sign}{days} d"
     if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
+        return f"{sign}{hours} h {minutes} min" if minutes else f"{sign}{hours} h"
     if minutes:
-        return f"{sign}{minutes}m {secs:02d}s"
-    return f"{sign}{secs}s"
+        return f"{sign}{minutes} min {secs} s" if secs and minutes < 10 else f"{sign}{minutes} min"
+    return f"{sign}{secs} s"
+
+
+def utc_text(value: datetime) -> str:
+    """`2026-12-05 16:37 UTC`: how a moment reads in UTC, on hover and with the UTC toggle."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# How Hindsight writes a moment into the text of the entries it records (incidents.services).
+_UTC_MENTION = re.compile(r"\b(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})(?::\d{2})? UTC\b")
+
+
+def localize_utc_mentions(text: str) -> str:
+    """Rewrite the UTC moments in a system entry's text in the viewer's zone, the zone named, so
+    that the entries Hindsight writes read like the ones people write (`… to 2026-12-05 17:37 CET`)."""
+
+    def local(match: re.Match[str]) -> str:
+        moment = datetime.fromisoformat(f"{match[1]}T{match[2]}:00+00:00")
+        day, clock, zone = local_parts(moment)
+        return f"{day} {clock} {zone}"
+
+    return _UTC_MENTION.sub(local, text)
+
+
+def local_parts(value: datetime) -> tuple[str, str, str]:
+    """(date, clock, zone) of a moment in the viewer's timezone: `2026-12-05`, `17:37`, `CET`."""
+    local = timezone.localtime(value)
+    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M"), local.tzname() or ""
 
 
 @register.filter
@@ -81,8 +113,66 @@ def panels(slot: str) -> list[str]:
 
 
 @register.filter
-def iso(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
+def when(value: datetime | None, style: str = "") -> SafeString | str:
+    """The one way a moment is shown: in the viewer's timezone, the zone named, UTC on hover.
+
+    `style` "date" shows the date alone (the whole moment stays on hover). The `time` element
+    carries its instant, so the page's UTC toggle (static/js/hindsight.js) can show UTC instead.
+    """
+    if value is None or not isinstance(value, datetime):
+        return "—"
+    day, clock, zone = local_parts(value)
+    shown = day if style == "date" else f"{day} {clock}"
+    return format_html(
+        '<time class="when" datetime="{}" title="{}" data-style="{}">{} <span class="tz">{}</span></time>',
+        value.astimezone(UTC).isoformat(),
+        utc_text(value),
+        style or "datetime",
+        shown,
+        zone,
+    )
+
+
+def display_name(user: Any) -> str:
+    """A person as others read them: their full name, else their username; empty for nobody."""
+    if user is None:
+        return ""
+    full_name = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
+    return full_name or str(user.get_username())
+
+
+@register.filter
+def person(user: Any, empty: str = "—") -> SafeString | str:
+    """Show a user by name (`Maya Chen`), never by database id; `empty` when there is nobody.
+
+    The name is isolated (`bdi`): direction controls in it cannot reorder the text around it."""
+    name = display_name(user)
+    return bdi(name) if name else empty
+
+
+@lru_cache(maxsize=1)
+def _vocabularies() -> dict[str, type[models.TextChoices]]:
+    from incidents import choices as incident_choices
+    from timeline import choices as timeline_choices
+
+    found: dict[str, type[models.TextChoices]] = {}
+    for module in (incident_choices, timeline_choices):
+        for name, value in vars(module).items():
+            if isinstance(value, type) and issubclass(value, models.TextChoices):
+                found[name] = value
+    return found
+
+
+@register.filter
+def choice_label(value: Any, vocabulary: str) -> str:
+    """The label of a stored value (`in_progress` → `In progress`), for templates that hold a
+    value rather than the object (whose `get_FOO_display()` says the same). `vocabulary` names a
+    TextChoices class: `{{ status|choice_label:"Status" }}`. An unknown value shows as it is."""
+    choices = _vocabularies().get(vocabulary)
+    if choices is None:
+        raise template.TemplateSyntaxError(f"choice_label: no vocabulary named {vocabulary!r}")
+    labels = dict(choices.choices)
+    return str(labels.get(value, value if value not in (None, "") else "—"))
 
 
 @register.inclusion_tag("timeline/_event.html", takes_context=True)

@@ -7,6 +7,7 @@ page works without JavaScript too.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -17,15 +18,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from incidents.forms import EventEditForm, QuickAddForm
+from incidents.forms import EventEditForm, QuickAddForm, TimelineFilterForm
 from incidents.models import Incident
 from incidents.permissions import can_edit_incident, is_admin
 from incidents.query import RowIdField, query_values
+from incidents.templatetags.hindsight import (
+    display_name,
+    local_parts,
+    localize_utc_mentions,
+    utc_text,
+)
 from incidents.views.common import INVALID, add_service_errors, incident_or_404, is_htmx, require_edit
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
+from timeline.selectors import TimelineFilters
 
 # How many entries the incident page shows before "Show earlier entries" (which fetches as many
 # again). The latest 50 cover the current stretch of a live incident; at 100 the page of an
@@ -33,6 +41,7 @@ from timeline.models import TimelineEvent
 TIMELINE_WINDOW = 50
 KEY_EVENTS_SHOWN = 50
 EDIT_FORM_FIELDS = frozenset({"body", "kind", "occurred_at"})
+FILTER_FIELDS = ("q", "kind", "by", "source", "key")
 
 
 def _event_or_404(request: HttpRequest, incident: Incident, pk: int) -> TimelineEvent:
@@ -58,37 +67,56 @@ def _event_url(incident: Incident, event: TimelineEvent) -> str:
     return f"{incident.get_absolute_url()}#event-{event.pk}"
 
 
-def _author_name(event: TimelineEvent) -> str:
-    return str(event.author.get_username() if event.author else "")
-
-
 def decorate(events: list[TimelineEvent]) -> list[TimelineEvent]:
     """Prepare what each row shows (local date and time, labels) in Python: much cheaper than
-    template filters when a page shows hundreds of entries. Times are in the active timezone."""
+    template filters when a page shows hundreds of entries. Times are in the viewer's timezone,
+    the zone named, UTC on hover (as the `when` filter shows every other time); authors by name."""
     kinds = dict(EventKind.choices)
     sources = dict(EventSource.choices)
     for event in events:
-        local = timezone.localtime(event.occurred_at)
-        event.when_iso = local.isoformat()  # type: ignore[attr-defined]
-        event.when_date = local.strftime("%Y-%m-%d")  # type: ignore[attr-defined]
-        event.when_clock = local.strftime("%H:%M")  # type: ignore[attr-defined]
-        event.when_title = local.strftime("%A %d %B %Y %H:%M:%S %Z")  # type: ignore[attr-defined]
+        day, clock, zone = local_parts(event.occurred_at)
+        event.when_iso = timezone.localtime(event.occurred_at).isoformat()  # type: ignore[attr-defined]
+        event.when_date = day  # type: ignore[attr-defined]
+        event.when_clock = f"{clock} {zone}"  # type: ignore[attr-defined]
+        event.when_title = utc_text(event.occurred_at)  # type: ignore[attr-defined]
         event.sid = str(event.pk)  # type: ignore[attr-defined]
+        if event.source == EventSource.SYSTEM:
+            # Read-only entries (never saved from here): their times in the viewer's zone too.
+            event.body = localize_utc_mentions(event.body)
         event.kind_label = kinds.get(event.kind, event.kind)  # type: ignore[attr-defined]
         event.byline = (  # type: ignore[attr-defined]
-            _author_name(event) if event.author_id else sources.get(event.source, "")
+            display_name(event.author) if event.author_id else sources.get(event.source, "")
         )
     return events
+
+
+def timeline_filter_form(request: HttpRequest, incident: Incident) -> TimelineFilterForm:
+    """The timeline's filters, read from the URL (`?kind=action&key=1&by=maya&source=api&q=db`)."""
+    people = [
+        (user.get_username(), display_name(user)) for user in timeline_selectors.authors(incident=incident)
+    ]
+    data = {name: request.GET[name] for name in FILTER_FIELDS if name in request.GET}
+    return TimelineFilterForm(data or None, authors=people)
 
 
 def timeline_context(
     request: HttpRequest, incident: Incident, before: TimelineEvent | None = None
 ) -> dict[str, Any]:
+    filter_form = timeline_filter_form(request, incident)
+    filters = filter_form.filters() if filter_form.is_bound else TimelineFilters()
     events, has_earlier = timeline_selectors.timeline_window(
-        incident=incident, before=before, limit=TIMELINE_WINDOW, include_deleted=is_admin(request.user)
+        incident=incident,
+        before=before,
+        limit=TIMELINE_WINDOW,
+        include_deleted=is_admin(request.user),
+        filters=filters,
     )
+    filter_query = urlencode({name: value for name, value in filter_form.data.items() if value})
     return {
         "incident": incident,
+        "filter_form": filter_form,
+        "filtered": bool(filters),
+        "filter_query": filter_query,
         "events": decorate(events),
         "timeline_url": reverse("incident-timeline", args=[incident.reference]),
         "has_earlier": has_earlier,
@@ -114,7 +142,13 @@ def timeline_window(request: HttpRequest, reference: str) -> HttpResponse:
     if is_htmx(request) and before is not None:
         return render(request, "timeline/_timeline_earlier.html", context)
     if is_htmx(request):
-        return render(request, "timeline/_timeline.html", {**context, "quick_add_form": QuickAddForm()})
+        response = render(request, "timeline/_timeline.html", {**context, "quick_add_form": QuickAddForm()})
+        if "filter" in request.GET:
+            # The filter form asked: the address bar shows the incident page with these filters,
+            # which is the link to share (it opens the page filtered the same way).
+            query = context["filter_query"]
+            response["HX-Push-Url"] = incident.get_absolute_url() + (f"?{query}" if query else "")
+        return response
     return render(request, "timeline/timeline_page.html", context)
 
 

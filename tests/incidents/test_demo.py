@@ -93,7 +93,7 @@ def test_the_history_is_back_dated_through_the_services(demo: str) -> None:
     assert declared.source == "system"
     assert declared.recorded_at < timezone.now() - timezone.timedelta(days=30)
     assert outage.history.earliest("history_date").history_user.username == "jonas"
-    resolved = outage.events.get(kind="status_change", body__endswith="to resolved.")
+    resolved = outage.events.get(kind="status_change", body__endswith="to Resolved.")
     assert resolved.occurred_at == outage.resolved_at
     assert outage.jobs.filter(name="postmortems.generate").exists(), "resolving started the postmortem job"
 

@@ -28,7 +28,7 @@ def _system_events(incident: Incident) -> list[tuple[str, str]]:
 
 def test_declaring_writes_one_system_event(declared: Incident) -> None:
     events = _system_events(declared)
-    assert events == [("status_change", "Incident declared: SEV3, investigating.")]
+    assert events == [("status_change", "Incident declared: SEV3, Investigating.")]
     event = declared.events.get()
     assert event.author is None
 
@@ -36,7 +36,7 @@ def test_declaring_writes_one_system_event(declared: Incident) -> None:
 def test_a_status_change_writes_a_status_event(declared: Incident, owner: Any) -> None:
     incident_update(incident=declared, actor=owner, data={"status": "identified"})
     assert _system_events(declared)[1:] == [
-        ("status_change", "Status changed from investigating to identified.")
+        ("status_change", "Status changed from Investigating to Identified.")
     ]
 
 

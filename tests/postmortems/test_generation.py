@@ -56,8 +56,8 @@ def test_header_table_names_the_incident(record):
         "| **Commander** | olivia |",
         "| **Start** | 2026-11-19 23:40 UTC |",
         "| **End** | 2026-11-20 00:30 UTC |",
-        "| **Duration** | 50m 00s |",
-        "| **Status** | resolved |",
+        "| **Duration** | 50 min |",
+        "| **Status** | Resolved |",
     ):
         assert expected in header
 
@@ -69,9 +69,9 @@ def test_timeline_lists_pinned_events_with_utc_times_offsets_and_each_date(recor
     first_day = lines.index("**2026-11-19 (Thursday)**")
     second_day = lines.index("**2026-11-20 (Friday)**")
     assert first_day < second_day
-    deploy = lines.index("- **23:35 UTC** · T-00:05 · _action_ — Deployed payments v2.3")
-    alert = lines.index("- **23:47 UTC** · T+00:07 · _alert_ — 5xx rate > 20%")
-    rollback = lines.index("- **00:10 UTC** · T+00:30 · _action_ — Rolled back payments to v2.2")
+    deploy = lines.index("- **23:35 UTC** · T-00:05 · _Action_ — Deployed payments v2.3")
+    alert = lines.index("- **23:47 UTC** · T+00:07 · _Alert_ — 5xx rate > 20%")
+    rollback = lines.index("- **00:10 UTC** · T+00:30 · _Action_ — Rolled back payments to v2.2")
     assert first_day < deploy < alert < second_day < rollback
     assert "Looking at dashboards" not in timeline  # not pinned
     assert "Secret mistake" not in timeline  # soft-deleted
@@ -90,8 +90,8 @@ def test_causes_are_grouped_by_role_confirmed_first_with_evidence(record):
         causes.index("No canary stage"),
     ]
     assert order == sorted(order)
-    assert "**Confirmed** · _software_ — Null pointer" in causes
-    assert "**Ruled out** · _dependency_ — Payment provider outage" in causes
+    assert "**Confirmed** · _Software_ — Null pointer" in causes
+    assert "**Ruled out** · _Dependency_ — Payment provider outage" in causes
     assert "Evidence: 2026-11-19 23:35 UTC (T-00:05) — Deployed payments v2.3" in causes
     assert "Evidence: 2026-11-20 00:10 UTC (T+00:30) — Rolled back payments to v2.2" in causes
     assert "Secret mistake" not in causes
@@ -107,22 +107,22 @@ def test_suspected_causes_come_between_confirmed_and_ruled_out(record):
 def test_detection_and_response_give_times_and_durations(record):
     postmortem_generate(incident_id=record.pk)
     sections = sections_of(record)
-    assert "Detected at **2026-11-19 23:47 UTC**; time to detect: **7m 00s**" in sections["detection"].body
+    assert "Detected at **2026-11-19 23:47 UTC**; time to detect: **7 min**" in sections["detection"].body
     assert "5xx rate > 20%" in sections["detection"].body
     response = sections["response"].body
-    assert "| Acknowledged | 2026-11-19 23:50 UTC | T+00:10 | 10m 00s | 3m 00s |" in response
-    assert "| Mitigated | 2026-11-20 00:15 UTC | T+00:35 | 35m 00s | 25m 00s |" in response
-    assert "| Resolved | 2026-11-20 00:30 UTC | T+00:50 | 50m 00s | 15m 00s |" in response
-    assert "- Time to resolve: **50m 00s**" in response
+    assert "| Acknowledged | 2026-11-19 23:50 UTC | T+00:10 | 10 min | 3 min |" in response
+    assert "| Mitigated | 2026-11-20 00:15 UTC | T+00:35 | 35 min | 25 min |" in response
+    assert "| Resolved | 2026-11-20 00:30 UTC | T+00:50 | 50 min | 15 min |" in response
+    assert "- Time to resolve: **50 min**" in response
 
 
 def test_action_items_table_lists_every_column_by_priority(record):
     postmortem_generate(incident_id=record.pk)
     table = sections_of(record)["action_items"].body
     assert table.splitlines()[0] == "| Title | Kind | Priority | Owner | Due | Status | Ticket | Outcome |"
-    assert f"| Alert on checkout 5xx | detect | P1 | — | {ALERT_DUE} | open | — | — |" in table
+    assert f"| Alert on checkout 5xx | Detect | P1 | — | {ALERT_DUE} | Open | — | — |" in table
     assert (
-        f"| Add a canary stage \\| to payments | prevent | P2 | olivia | {CANARY_DUE} | open | "
+        f"| Add a canary stage \\| to payments | Prevent | P2 | olivia | {CANARY_DUE} | Open | "
         "[ticket](https://tracker.example.com/PAY-1) | — |"
     ) in table
     assert table.index("Alert on checkout") < table.index("Add a canary stage")
@@ -132,8 +132,8 @@ def test_appendix_holds_the_full_timeline_with_authors(record):
     postmortem_generate(incident_id=record.pk)
     appendix = sections_of(record)["appendix"].body
     assert "The full timeline (5 entries)" in appendix
-    assert "- **23:52 UTC** · T+00:12 · _note_ — unknown (web) — Looking at dashboards" in appendix
-    assert "_action_ — olivia (web) — Deployed payments v2.3" in appendix
+    assert "- **23:52 UTC** · T+00:12 · _Note_ — unknown (Web) — Looking at dashboards" in appendix
+    assert "_Action_ — olivia (Web) — Deployed payments v2.3" in appendix
     assert "Secret mistake" not in appendix
 
 

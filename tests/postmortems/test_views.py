@@ -96,6 +96,19 @@ def test_generate_shows_progress_until_the_job_is_done(client_for, owner, record
     assert done["HX-Refresh"] == "true"
 
 
+def test_regenerating_an_unchanged_postmortem_says_there_is_nothing_new(client_for, owner, record):
+    postmortem_generate(incident_id=record.pk)
+    revision = Postmortem.objects.get(incident=record).revision_number
+    client = client_for(owner)
+    client.post(editor(record, "generate/"), HTTP_HX_REQUEST="true")
+    job = Job.objects.get(incident=record, name="postmortems.generate")
+    job_run(job_id=str(job.pk))
+    done = client.get(editor(record, f"jobs/{job.pk}/"), HTTP_HX_REQUEST="true")
+    assert f"No changes since revision {revision}" in done.content.decode()
+    assert "HX-Refresh" not in done  # the page stays, with the message in view
+    assert Postmortem.objects.get(incident=record).revision_number == revision
+
+
 def test_submit_names_the_empty_sections(client_for, owner, record):
     response = client_for(owner).post(editor(record, "submit/"), follow=True)
     page = response.content.decode()

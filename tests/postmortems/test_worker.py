@@ -67,7 +67,7 @@ def test_resolving_an_incident_generates_its_postmortem_on_the_worker(worker, ow
 
     assert wait_for(job).status == "succeeded"
     header = Postmortem.objects.get(incident=incident).sections.get(key="header").body
-    assert "| **Status** | resolved |" in header
+    assert "| **Status** | Resolved |" in header
 
     # A second run (a redelivered or repeated job) writes no new revision.
     with transaction.atomic():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -120,8 +121,8 @@ def test_the_history_tab_shows_who_changed_what_before_and_after(
     page = client_for(owner).get(reverse("incident-history", args=[incident.reference])).content.decode()
     assert "olivia</strong> changed incident" in page
     assert (
-        '<th scope="row">severity</th><td class="before">SEV2</td>'
-        '<td aria-hidden="true">→</td><td class="after">SEV1</td>' in page
+        '<th scope="row">Severity</th><td class="before">SEV2 · major</td>'
+        '<td aria-hidden="true">→</td><td class="after">SEV1 · critical</td>' in page
     )
     assert '<td class="before">Search latency</td>' in page
 
@@ -139,10 +140,42 @@ def test_the_history_tab_covers_causes_actions_and_edited_entries(
     assert f'<td class="before">{old}</td>' in page
     assert '<td class="after">Corrected text</td>' in page
     assert (
-        '<td class="before">suspected</td><td aria-hidden="true">→</td><td class="after">ruled_out</td>'
+        '<td class="before">Suspected</td><td aria-hidden="true">→</td><td class="after">Ruled out</td>'
         in page
     )
     assert "created action item" in page
+
+
+def test_the_history_tab_reads_as_names_titles_and_labels_in_the_viewers_zone(
+    client_for: Any, owner: Any, busy_incident: Any, event: Any
+) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from incidents.services.accounts import profile_update
+
+    owner.first_name, owner.last_name = "Olivia", "Stone"
+    owner.save()
+    profile_update(user=owner, data={"timezone": "America/New_York"})
+    cause = busy_incident.causes.get()
+    services.cause_update(cause=cause, actor=owner, data={"evidence": [event.pk]})
+    detected = (timezone.now() - timedelta(hours=1)).replace(second=0, microsecond=0)
+    services.incident_update(
+        incident=busy_incident,
+        actor=owner,
+        data={"detected_at": detected, "services": ["checkout", "search"]},
+    )
+    page = client_for(owner).get(reverse("incident-history", args=[busy_incident.reference])).content.decode()
+    assert "Olivia Stone</strong> changed incident" in page
+    assert '<th scope="row">Detected at</th>' in page
+    assert "detected_at" not in page
+    in_new_york = detected.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M %Z")
+    assert f'<td class="after">{in_new_york}</td>' in page
+    assert '<td class="after">checkout; search</td>' in page  # services by name, not by id
+    assert f'<td class="after">{event.body}</td>' in page  # evidence by the entry's text
+    assert not re.search(r"#\d+\b", page.split('class="history"')[1])  # no bare record ids
 
 
 def test_the_history_tab_pages_with_a_constant_number_of_queries(
