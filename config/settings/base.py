@@ -10,6 +10,7 @@ from typing import Any
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -329,13 +330,16 @@ REDIS_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
+# Every queue the app sends to, declared: a worker started with no `-Q` (`celery -A config worker`,
+# as documented) consumes all of them; `-Q postmortems` and the like still split them across hosts.
+# Without this list a worker consumes only the default queue, and generation and reminders, routed
+# to their own queues, wait for ever.
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = (Queue("default"), Queue("postmortems"), Queue("reminders"))
 CELERY_TASK_ROUTES = {
     "hindsight.postmortems.*": {"queue": "postmortems"},
     "hindsight.reminders.*": {"queue": "reminders"},
 }
-# Queues a worker consumes when started by `make run` / the Procfile.
-CELERY_WORKER_QUEUES = "default,postmortems,reminders"
 CELERY_BEAT_SCHEDULE = {
     # Every 30 s: send jobs the outbox still holds (broker was down, or a worker died mid-job).
     "dispatch-pending-jobs": {
