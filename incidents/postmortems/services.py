@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.choices import Status
 from incidents.exceptions import ConflictError
 from incidents.jobs import job_enqueue
 from incidents.models import Incident, Job
@@ -30,6 +31,7 @@ from incidents.postmortems.choices import (
 )
 from incidents.postmortems.generation import build_bodies, due_date_for, load_record, seeded_body
 from incidents.postmortems.models import Postmortem, Review, Revision, Section, SectionTemplate
+from incidents.services import incident_update
 from incidents.services.common import actor_or_none, require_edit, resolve_user
 
 GENERATE_JOB = "postmortems.generate"
@@ -476,7 +478,11 @@ def postmortem_publish(*, postmortem: Postmortem, actor: Any, public: bool | Non
 
 @transaction.atomic
 def postmortem_reopen(*, postmortem: Postmortem, actor: Any) -> Postmortem:
-    """Take the postmortem back to draft so it can be edited again."""
+    """Take the postmortem back to draft so it can be edited again.
+
+    A closed incident needs a published postmortem, so reopening the postmortem of a closed
+    incident moves the incident back to `resolved` (with its system timeline entry).
+    """
     require_edit(actor, postmortem.incident)
     postmortem = _lock(postmortem)
     if postmortem.status == PostmortemStatus.DRAFT:
@@ -484,6 +490,9 @@ def postmortem_reopen(*, postmortem: Postmortem, actor: Any) -> Postmortem:
     postmortem.status = PostmortemStatus.DRAFT
     postmortem.published_at = None
     postmortem.save(update_fields=["status", "published_at", "updated_at"])
+    if postmortem.incident.status == Status.CLOSED:
+        incident_update(incident=postmortem.incident, actor=actor, data={"status": Status.RESOLVED})
+        postmortem.incident.refresh_from_db()
     return postmortem
 
 
