@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "incidents.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "incidents.api.middleware.ApiRequestMiddleware",
@@ -178,6 +179,12 @@ CONTENT_SECURITY_POLICY: dict[str, Any] = {
         "form-action": [SELF],
     }
 }
+
+# Permissions-Policy: Hindsight uses no camera, microphone, location, payment or other device API.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -393,13 +400,23 @@ HINDSIGHT: dict[str, Any] = {
     "ALERTMANAGER_DEFAULT_SEVERITY": "SEV3",
 }
 
+# Each 4xx is one line: django.request logs it (without the traceback Django attaches to a
+# PermissionDenied), and runserver's django.server does not log it a second time.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "client_error_without_traceback": {"()": "config.logging.ClientErrorWithoutTraceback"},
+        "skip_client_errors_already_logged": {"()": "config.logging.SkipClientErrorsAlreadyLogged"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["client_error_without_traceback"]},
+        "django.server": {"filters": ["skip_client_errors_already_logged"]},
+    },
 }
 
 _ = crontab  # re-exported for settings modules that add beat entries
