@@ -34,7 +34,9 @@ demo: migrate
 	$(MANAGE) load_demo
 
 ## run: install, migrate, load the demo once, start web + Celery worker + beat (Ctrl-C stops all)
-run: demo
+# The logins are printed once, here, just before the server starts (load_demo stays quiet about them).
+run: migrate
+	$(MANAGE) load_demo --no-logins
 	@echo
 	@echo "  Hindsight is starting on http://$(HOST):$(PORT)/"
 	@echo "  Demo logins (password: hindsight-demo): admin (admin), responder, maya, jonas, priya, sam (responders), viewer"

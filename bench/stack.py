@@ -3,7 +3,7 @@
 PostgreSQL is a cluster of its own (`hsbench`, port 5434, created with pg_createcluster on first
 use) and Redis a redis-server of its own (port 6392), because the fault tests stop and restart them:
 the shared PostgreSQL on 5432 and Redis on 6379 that other engineers and CI use are never touched.
-gunicorn (2 sync workers), one Celery worker (all queues) and beat run as in production, with
+gunicorn (2 sync workers), one Celery worker (no `-Q`: every queue) and beat run as in production, with
 `config.settings.bench` (production settings over plain HTTP, shorter recovery timeouts).
 """
 
@@ -185,8 +185,6 @@ class Stack:
                 "worker",
                 "--loglevel",
                 "warning",
-                "--queues",
-                "default,postmortems,reminders",
                 "--concurrency",
                 "1",
                 "--hostname",

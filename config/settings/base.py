@@ -10,6 +10,7 @@ from typing import Any
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "incidents.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "incidents.api.middleware.ApiRequestMiddleware",
@@ -171,6 +173,12 @@ CONTENT_SECURITY_POLICY: dict[str, Any] = {
         "form-action": [SELF],
     }
 }
+
+# Permissions-Policy: Hindsight uses no camera, microphone, location, payment or other device API.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -302,13 +310,16 @@ REDIS_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_BROKER_TRANSPORT_OPTIONS)
+# Every queue the app sends to, declared: a worker started with no `-Q` (`celery -A config worker`,
+# as documented) consumes all of them; `-Q postmortems` and the like still split them across hosts.
+# Without this list a worker consumes only the default queue, and generation and reminders, routed
+# to their own queues, wait for ever.
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = (Queue("default"), Queue("postmortems"), Queue("reminders"))
 CELERY_TASK_ROUTES = {
     "hindsight.postmortems.*": {"queue": "postmortems"},
     "hindsight.reminders.*": {"queue": "reminders"},
 }
-# Queues a worker consumes when started by `make run` / the Procfile.
-CELERY_WORKER_QUEUES = "default,postmortems,reminders"
 CELERY_BEAT_SCHEDULE = {
     # Every 30 s: send jobs the outbox still holds (broker was down, or a worker died mid-job).
     "dispatch-pending-jobs": {
@@ -364,13 +375,23 @@ HINDSIGHT: dict[str, Any] = {
     "ALERTMANAGER_DEFAULT_SEVERITY": "SEV3",
 }
 
+# Each 4xx is one line: django.request logs it (without the traceback Django attaches to a
+# PermissionDenied), and runserver's django.server does not log it a second time.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "client_error_without_traceback": {"()": "config.logging.ClientErrorWithoutTraceback"},
+        "skip_client_errors_already_logged": {"()": "config.logging.SkipClientErrorsAlreadyLogged"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["client_error_without_traceback"]},
+        "django.server": {"filters": ["skip_client_errors_already_logged"]},
+    },
 }
 
 _ = crontab  # re-exported for settings modules that add beat entries

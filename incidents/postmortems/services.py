@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.choices import Status
 from incidents.exceptions import ConflictError
 from incidents.jobs import job_enqueue
 from incidents.models import Incident, Job
@@ -30,9 +31,13 @@ from incidents.postmortems.choices import (
 )
 from incidents.postmortems.generation import build_bodies, due_date_for, load_record, seeded_body
 from incidents.postmortems.models import Postmortem, Review, Revision, Section, SectionTemplate
+from incidents.services import incident_update
 from incidents.services.common import actor_or_none, require_edit, resolve_user
 
 GENERATE_JOB = "postmortems.generate"
+# Handled by incidents.reminders: the named reviewer is notified (in-app at once, email and webhook
+# outside their quiet hours).
+REVIEWER_NAMED_JOB = "reminders.postmortem_reviewer_named"
 # Sections hold Markdown; the appendix of a long incident is large, so the limit is generous.
 MAX_SECTION_LENGTH = 5_000_000
 
@@ -280,9 +285,31 @@ def section_keep(*, postmortem: Postmortem, key: str, actor: Any) -> Section:
     return section
 
 
+def section_writers(postmortem: Postmortem) -> set[int]:
+    """Return the ids of everyone who wrote in the postmortem's sections (saves, hand edits)."""
+    saved = Revision.objects.filter(postmortem=postmortem, kind=RevisionKind.SAVE, author__isnull=False)
+    edited = Section.objects.filter(postmortem=postmortem, edited_by__isnull=False)
+    return set(saved.values_list("author_id", flat=True)) | set(edited.values_list("edited_by_id", flat=True))
+
+
+def _reviewer_refusal(user: Any, postmortem: Postmortem) -> str | None:
+    """Why `user` may not be named reviewer of this postmortem, or None if they may."""
+    name = user.get_username()
+    if not can_view_incident(user, postmortem.incident):
+        return f"{name} cannot see this incident."
+    if not can_edit_incident(user, postmortem.incident):
+        return f"{name} cannot edit this incident (viewers do not review postmortems)."
+    if user.pk in section_writers(postmortem):
+        return f"{name} wrote part of this postmortem and cannot review it."
+    return None
+
+
 @transaction.atomic
 def reviewers_set(*, postmortem: Postmortem, actor: Any, reviewers: Iterable[Any]) -> Postmortem:
-    """Name the people who review the postmortem (by username); they must be able to see it."""
+    """Name the people who review the postmortem (by username) and tell each new one.
+
+    A reviewer must be able to edit the incident and must not have written any of the postmortem.
+    """
     require_edit(actor, postmortem.incident)
     postmortem = _lock(postmortem)
     _require_draft_editable(postmortem)
@@ -293,11 +320,28 @@ def reviewers_set(*, postmortem: Postmortem, actor: Any, reviewers: Iterable[Any
         user = resolve_user(value, field="reviewers")
         if user is None:
             continue
-        if not can_view_incident(user, postmortem.incident):
-            raise ValidationError({"reviewers": f"{user.get_username()} cannot see this incident."})
+        refusal = _reviewer_refusal(user, postmortem)
+        if refusal is not None:
+            raise ValidationError({"reviewers": refusal})
         if user not in users:
             users.append(user)
+    already = set(postmortem.reviewers.values_list("pk", flat=True))
     postmortem.reviewers.set(users)
+    acting = actor_or_none(actor)
+    named_at = timezone.now().isoformat()
+    for user in users:
+        if user.pk not in already and user.pk != getattr(acting, "pk", None):
+            job_enqueue(
+                name=REVIEWER_NAMED_JOB,
+                kwargs={
+                    "postmortem_id": postmortem.pk,
+                    "reviewer_id": user.pk,
+                    "named_at": named_at,
+                    "named_by": acting.get_username() if acting is not None else "",
+                },
+                incident_id=postmortem.incident_id,
+                actor=actor,
+            )
     return postmortem
 
 
@@ -325,30 +369,50 @@ def postmortem_submit(
         errors: dict[str, Any] = {s.key: f"Write the {s.title.lower()} before review." for s in missing}
         errors["sections"] = "Still empty: " + ", ".join(s.key for s in missing) + "."
         raise ValidationError(errors)
+    submitter = actor_or_none(actor)
+    if submitter is not None and postmortem.reviewers.filter(pk=submitter.pk).exists():
+        raise ValidationError(
+            {"reviewers": "You cannot review a postmortem you send for review: name someone else."}
+        )
     postmortem.status = PostmortemStatus.IN_REVIEW
     postmortem.submitted_at = timezone.now()
-    postmortem.save(update_fields=["status", "submitted_at", "updated_at"])
+    postmortem.submitted_by = submitter
+    postmortem.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
     return postmortem
 
 
-def _require_reviewer(postmortem: Postmortem, actor: Any) -> None:
-    """Named reviewers review; with nobody named, anyone who may edit the incident can."""
+def _require_reviewer(postmortem: Postmortem, actor: Any, *, approving: bool) -> None:
+    """Named reviewers review; with nobody named, anyone else who may edit the incident can.
+
+    Whoever sent the postmortem for review, and anyone who wrote a section, never approves it:
+    review means someone else looked.
+    """
     user = actor_or_none(actor)
-    if user is None or not can_view_incident(user, postmortem.incident):
+    if user is None or not can_edit_incident(user, postmortem.incident):
         raise PermissionDenied("You may not review this postmortem.")
     named = postmortem.reviewers.all()
-    if named.exists():
-        if not named.filter(pk=user.pk).exists():
-            raise PermissionDenied("Only the named reviewers can review this postmortem.")
-    elif not can_edit_incident(user, postmortem.incident):
-        raise PermissionDenied("You may not review this postmortem.")
+    if named.exists() and not named.filter(pk=user.pk).exists():
+        raise PermissionDenied("Only the named reviewers can review this postmortem.")
+    if approving:
+        refusal = approval_refusal(postmortem=postmortem, user=user)
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+
+
+def approval_refusal(*, postmortem: Postmortem, user: Any) -> str | None:
+    """Why `user`, who may review, may still not approve: they sent it or wrote part of it."""
+    if user.pk == postmortem.submitted_by_id:
+        return "You sent this postmortem for review: someone else must approve it."
+    if user.pk in section_writers(postmortem):
+        return "You wrote part of this postmortem: someone else must approve it."
+    return None
 
 
 @transaction.atomic
 def postmortem_approve(*, postmortem: Postmortem, actor: Any, comment: str = "") -> Postmortem:
     """Record an approval; the postmortem is approved once every named reviewer has approved."""
-    _require_reviewer(postmortem, actor)
     postmortem = _lock(postmortem)
+    _require_reviewer(postmortem, actor, approving=True)
     if postmortem.status != PostmortemStatus.IN_REVIEW:
         raise ValidationError(
             {"status": f"Only a postmortem in review can be approved (this one is {postmortem.status})."}
@@ -375,8 +439,8 @@ def postmortem_approve(*, postmortem: Postmortem, actor: Any, comment: str = "")
 @transaction.atomic
 def postmortem_request_changes(*, postmortem: Postmortem, actor: Any, comment: str) -> Postmortem:
     """Send the postmortem back to draft with what needs to change."""
-    _require_reviewer(postmortem, actor)
     postmortem = _lock(postmortem)
+    _require_reviewer(postmortem, actor, approving=False)
     if postmortem.status not in (PostmortemStatus.IN_REVIEW, PostmortemStatus.APPROVED):
         raise ValidationError(
             {"status": f"Only a postmortem in review can be sent back (this one is {postmortem.status})."}
@@ -414,7 +478,11 @@ def postmortem_publish(*, postmortem: Postmortem, actor: Any, public: bool | Non
 
 @transaction.atomic
 def postmortem_reopen(*, postmortem: Postmortem, actor: Any) -> Postmortem:
-    """Take the postmortem back to draft so it can be edited again."""
+    """Take the postmortem back to draft so it can be edited again.
+
+    A closed incident needs a published postmortem, so reopening the postmortem of a closed
+    incident moves the incident back to `resolved` (with its system timeline entry).
+    """
     require_edit(actor, postmortem.incident)
     postmortem = _lock(postmortem)
     if postmortem.status == PostmortemStatus.DRAFT:
@@ -422,6 +490,9 @@ def postmortem_reopen(*, postmortem: Postmortem, actor: Any) -> Postmortem:
     postmortem.status = PostmortemStatus.DRAFT
     postmortem.published_at = None
     postmortem.save(update_fields=["status", "published_at", "updated_at"])
+    if postmortem.incident.status == Status.CLOSED:
+        incident_update(incident=postmortem.incident, actor=actor, data={"status": Status.RESOLVED})
+        postmortem.incident.refresh_from_db()
     return postmortem
 
 

@@ -102,7 +102,12 @@ def editor(request: HttpRequest, reference: str) -> HttpResponse:
     ]
     reviewers = list(postmortem.reviewers.order_by("username"))
     named = {user.pk for user in reviewers}
-    may_review = request.user.pk in named or (not named and can_edit)
+    may_review = can_edit and (request.user.pk in named or not named)
+    approval_refusal = (
+        services.approval_refusal(postmortem=postmortem, user=request.user)
+        if may_review and postmortem.status == "in_review"
+        else None
+    )
     users = get_user_model().objects.filter(is_active=True).order_by("username")
     return render(
         request,
@@ -115,6 +120,7 @@ def editor(request: HttpRequest, reference: str) -> HttpResponse:
             "can_edit": can_edit,
             "read_only": postmortem.is_published or not can_edit,
             "may_review": may_review,
+            "approval_refusal": approval_refusal,
             "reviewers": reviewers,
             "reviewer_ids": named,
             "users": users,

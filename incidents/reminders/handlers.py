@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from incidents.jobs import job_handler
 from incidents.models import RemediationAction
+from incidents.permissions import can_view_incident
 from incidents.reminders.delivery import deliveries_send_due
 from incidents.reminders.models import ObjectType, Reminder, Rule
-from incidents.reminders.rules import Candidate, _action_context
+from incidents.reminders.rules import Candidate, _action_context, _incident_context, incident_path
 from incidents.reminders.services import reminders_create
 
 
@@ -56,6 +57,43 @@ def action_assigned(*, action_id: int, now: datetime | None = None) -> dict[str,
     )
     reminders_create([candidate], now=now)
     # Also after a retry that finds the reminder already recorded: its deliveries may still be due.
+    ids = list(Reminder.objects.filter(key=candidate.key).values_list("pk", flat=True))
+    report = deliveries_send_due(now=now, reminder_ids=ids)
+    return {"reminders": len(ids), "sent": sum(report.sent.values())}
+
+
+@job_handler("reminders.postmortem_reviewer_named")
+def postmortem_reviewer_named(
+    *, postmortem_id: int, reviewer_id: int, named_at: str, named_by: str = "", now: datetime | None = None
+) -> dict[str, Any]:
+    """Tell a person they were named reviewer of a postmortem (once per naming)."""
+    from django.apps import apps
+
+    now = now or timezone.now()
+    Postmortem = apps.get_model("postmortems", "Postmortem")
+    postmortem = Postmortem.objects.select_related("incident").filter(pk=postmortem_id).first()
+    if postmortem is None:
+        return {"reminders": 0}
+    reviewer = postmortem.reviewers.select_related("profile").filter(pk=reviewer_id, is_active=True).first()
+    if reviewer is None or not can_view_incident(reviewer, postmortem.incident):
+        return {"reminders": 0}  # no longer a reviewer since: nothing to say
+    context = _incident_context(postmortem.incident)
+    context.update(
+        {
+            "url": f"{incident_path(postmortem.incident)}postmortem/",
+            "named_by": named_by,
+        }
+    )
+    candidate = Candidate(
+        rule=Rule.POSTMORTEM_REVIEW,
+        object_type=ObjectType.POSTMORTEM,
+        object_id=postmortem.pk,
+        window=f"reviewer-{reviewer_id}-{named_at}",
+        recipient=reviewer,
+        incident=postmortem.incident,
+        context=context,
+    )
+    reminders_create([candidate], now=now)
     ids = list(Reminder.objects.filter(key=candidate.key).values_list("pk", flat=True))
     report = deliveries_send_due(now=now, reminder_ids=ids)
     return {"reminders": len(ids), "sent": sum(report.sent.values())}

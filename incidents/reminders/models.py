@@ -23,6 +23,7 @@ class Rule(models.TextChoices):
     ACTION_OVERDUE = "action_overdue", "Action item overdue"
     ACTION_ESCALATION = "action_overdue_escalation", "Overdue action item in your incident"
     POSTMORTEM_OVERDUE = "postmortem_overdue", "Postmortem past its due date"
+    POSTMORTEM_REVIEW = "postmortem_review_requested", "Postmortem review asked of you"
     INCIDENT_QUIET = "incident_quiet", "SEV1/SEV2 incident gone quiet"
     WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
 

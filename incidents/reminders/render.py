@@ -37,6 +37,8 @@ def headline(rule: str, context: dict[str, Any]) -> str:
         return f"{state}: {title} ({ref})"
     if rule == Rule.POSTMORTEM_OVERDUE:
         return f"Postmortem for {ref} is {_days(int(context.get('days_late') or 0))} past its due date"
+    if rule == Rule.POSTMORTEM_REVIEW:
+        return f"{context.get('named_by') or 'Someone'} asks you to review the postmortem for {ref}"
     if rule == Rule.INCIDENT_QUIET:
         minutes = int(context.get("quiet_minutes") or 0)
         return f"{ref} ({context.get('severity')}) has had no update for {minutes} minutes"
@@ -84,6 +86,8 @@ def body_lines(rule: str, context: dict[str, Any], *, in_app: bool = False) -> l
         lines.append(
             f"The postmortem ({context.get('postmortem_status')}) was due {context.get('due_date')}."
         )
+    if rule == Rule.POSTMORTEM_REVIEW:
+        lines.append("Read it, then approve it or request changes.")
     if rule == Rule.INCIDENT_QUIET:
         lines.append("Post a status update or add a timeline entry so everyone knows where things stand.")
     if rule == Rule.ACTION_ESCALATION:

@@ -237,6 +237,9 @@ def postmortem_rule(*, now: datetime, batch_size: int) -> Iterator[list[Candidat
     queryset = (
         model.objects.filter(due_date__isnull=False, due_date__lt=now.date() + timedelta(days=1))
         .exclude(status="published")
+        # Duplicates and false alarms need no postmortem of their own (PRODUCT.md), so no reminder.
+        .exclude(incident__false_alarm=True)
+        .exclude(incident__duplicate_of__isnull=False)
         .select_related("incident__commander__profile")
     )
     for rows in _batches(queryset, batch_size):

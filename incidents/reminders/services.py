@@ -310,7 +310,46 @@ def reminders_create(
                         )
         fast_insert(Delivery, deliveries)
         fast_insert(Notification, notifications)
+        _supersede_held([candidate for candidate in chosen if candidate.key in created], created)
     return recorded
+
+
+# A newer reminder of these rules about the same item replaces an older one still waiting (held by
+# quiet hours or a snooze): an item overdue by the time quiet hours end gets its overdue reminder,
+# not that and the "due soon" written the evening before.
+SUPERSEDING_RULES = (
+    Rule.ACTION_DUE_SOON,
+    Rule.ACTION_OVERDUE,
+    Rule.ACTION_ESCALATION,
+    Rule.POSTMORTEM_OVERDUE,
+)
+
+
+def _supersede_held(candidates: Sequence[Candidate], created: dict[str, tuple[int, datetime]]) -> int:
+    """Skip the undelivered deliveries of older reminders about the items these new ones are about."""
+    slots = {
+        (c.recipient.pk, c.object_type, c.object_id): created[c.key][0]
+        for c in candidates
+        if c.rule in SUPERSEDING_RULES
+    }
+    if not slots:
+        return 0
+    waiting = Delivery.objects.filter(
+        status=DeliveryStatus.PENDING,
+        reminder__rule__in=SUPERSEDING_RULES,
+        reminder__recipient_id__in={recipient for recipient, _, _ in slots},
+        reminder__object_id__in={object_id for _, _, object_id in slots},
+    ).values_list(
+        "pk", "reminder_id", "reminder__recipient_id", "reminder__object_type", "reminder__object_id"
+    )
+    stale = [
+        pk
+        for pk, reminder_id, recipient_id, object_type, object_id in waiting
+        if reminder_id < slots.get((recipient_id, object_type, object_id), 0)
+    ]
+    return Delivery.objects.filter(pk__in=stale, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.SKIPPED, last_error="Superseded by a newer reminder about the same item."
+    )
 
 
 # Notifications ---------------------------------------------------------------------------------

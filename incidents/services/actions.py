@@ -71,6 +71,12 @@ def _causes(incident: Incident, ids: Iterable[Any]) -> list[Cause]:
     return causes
 
 
+def _owner_joins(action: RemediationAction) -> None:
+    """Make the owner a participant: on a private incident they can always see and close their item."""
+    if action.owner_id:
+        action.incident.participants.add(action.owner_id)
+
+
 def _notify_assignment(action: RemediationAction, actor: Any) -> None:
     if action.owner_id and action.owner_id != getattr(actor_or_none(actor), "pk", None):
         job_enqueue(
@@ -133,6 +139,7 @@ def action_add(
     action.save()
     if linked:
         action.causes.set(linked)
+    _owner_joins(action)
     _notify_assignment(action, actor)
     return action
 
@@ -200,6 +207,7 @@ def action_update(*, action: RemediationAction, actor: Any, data: dict[str, Any]
     if linked is not None:
         locked.causes.set(linked)
     if owner_changed:
+        _owner_joins(locked)
         _notify_assignment(locked, actor)
     return locked
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from incidents.choices import LIFECYCLE_FIELDS, Severity, Status
+from incidents.choices import ACTIVE_STATUSES, LIFECYCLE_FIELDS, Severity, Status
 from incidents.exceptions import ConflictError
 from incidents.jobs import job_enqueue
 from incidents.lifecycle import LABELS, lifecycle_errors
@@ -98,9 +98,15 @@ def _check_choices(errors: dict[str, str], severity: Any, status: Any) -> None:
 def _apply_status_stamps(
     values: dict[str, Any], old_status: str | None, new_status: str, now: datetime
 ) -> None:
-    """Moving to monitoring stamps an empty mitigated_at; to resolved, an empty resolved_at."""
+    """Moving to monitoring stamps an empty mitigated_at; to resolved, an empty resolved_at.
+
+    Reopening a resolved or closed incident clears resolved_at: it is no longer resolved, and a
+    stale time would make every later milestone a lifecycle-order error.
+    """
     if new_status == old_status:
         return
+    if old_status in (Status.RESOLVED, Status.CLOSED) and new_status in ACTIVE_STATUSES:
+        values["resolved_at"] = None
     if new_status == Status.MONITORING and values.get("mitigated_at") is None:
         values["mitigated_at"] = now
     if new_status == Status.RESOLVED and values.get("resolved_at") is None:
@@ -338,7 +344,8 @@ def incident_update(
                     f"to {_format_time(getattr(locked, field))}."
                 ),
             )
-    if old["status"] != Status.RESOLVED and locked.status == Status.RESOLVED:
+    # Back from closed (its postmortem reopened) is not a new resolution: nothing to generate.
+    if old["status"] not in (Status.RESOLVED, Status.CLOSED) and locked.status == Status.RESOLVED:
         _on_resolved(locked, actor)
     return locked
 

@@ -64,4 +64,5 @@ def test_a_script_runs_an_incident_end_to_end(client_as: Any, owner: Any, partic
     assert action["causes"] == [cause["id"]]
     owned = api.get("/api/v1/actions/?owner=paul&status=open").json()
     assert [item["id"] for item in owned["results"]] == [action["id"]]
-    assert client_as(participant).get(f"/api/v1/incidents/{ref}/").status_code == 404  # private: not his
+    # Owning an item of the private incident makes paul a participant: he sees it and his item.
+    assert client_as(participant).get(f"/api/v1/incidents/{ref}/").status_code == 200

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.utils import timezone
 
 from config.celery_app import app
@@ -18,9 +17,8 @@ from tests.factories import IncidentFactory, TimelineEventFactory
 def worker(transactional_db: Any) -> Any:
     import incidents.tasks  # noqa: F401 — registers hindsight.jobs.run
 
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, queues=settings.CELERY_WORKER_QUEUES.split(",")
-    ):
+    # No queue list: like `celery -A config worker`, it consumes every queue the app declares.
+    with start_worker(app, pool="solo", perform_ping_check=False):
         yield
 
 

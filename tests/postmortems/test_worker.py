@@ -6,7 +6,6 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.db import transaction
 
 from config.celery_app import app
@@ -31,11 +30,9 @@ def wait_for(job: Job, *, timeout: float = 90) -> Job:
 def worker(transactional_db):
     import incidents.tasks  # noqa: F401 — registers hindsight.jobs.run with the app
 
-    # Consume every queue (select() is sticky for the process; a narrower list would starve
-    # other tests' workers).
-    with start_worker(
-        app, pool="solo", perform_ping_check=False, queues=settings.CELERY_WORKER_QUEUES.split(",")
-    ):
+    # No queue list: like `celery -A config worker`, it consumes every queue the app declares
+    # (a narrower list would stick for the process and starve other tests' workers).
+    with start_worker(app, pool="solo", perform_ping_check=False):
         yield
 
 

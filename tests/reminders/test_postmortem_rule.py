@@ -54,3 +54,17 @@ def test_a_published_postmortem_is_not_chased(owner, author):
     sweep(now=WEDNESDAY)
     assert notified(owner) == []
     assert notified(author) == []
+
+
+@pytest.mark.parametrize("marking", ["false_alarm", "duplicate"])
+def test_duplicates_and_false_alarms_get_no_postmortem_reminders(owner, author, marking):
+    postmortem = _postmortem(owner, author, due_in_days=-3)
+    incident = postmortem.incident
+    if marking == "false_alarm":
+        incident.false_alarm = True
+    else:
+        incident.duplicate_of = IncidentFactory(commander=owner)
+    incident.save()
+    sweep(now=WEDNESDAY)
+    assert notified(owner) == []
+    assert notified(author) == []

@@ -123,3 +123,21 @@ def test_an_unknown_timezone_falls_back_to_utc():
     assert quiet.next_allowed(datetime(2026, 11, 25, 21, 0, tzinfo=UTC)) == datetime(
         2026, 11, 26, 8, 0, tzinfo=UTC
     )
+
+
+def test_an_overdue_reminder_replaces_a_due_soon_one_still_held_by_quiet_hours(nora):
+    from django.core import mail
+
+    action = RemediationActionFactory(owner=nora, due_date=datetime(2026, 11, 26).date(), title="Renew it")
+    sweep(now=datetime(2026, 11, 26, 4, 0, tzinfo=UTC))  # Wed 23:00 EST: due tomorrow, held
+    sweep(now=datetime(2026, 11, 26, 5, 30, tzinfo=UTC))  # Thu 00:30 EST: due today, held too
+    assert notified(nora) == []
+
+    morning = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)  # Thu 08:00 EST
+    sweep(now=morning)
+    sweep(now=morning + timedelta(minutes=1))
+    # One reminder about the item, the one that is still true.
+    assert notified(nora) == [f"Due today: Renew it ({action.incident.reference})"]
+    assert [message.subject for message in mail.outbox] == [
+        f"[Hindsight] Due today: Renew it ({action.incident.reference})"
+    ]

@@ -11,9 +11,10 @@ from incidents import services
 
 
 @pytest.fixture
-def private_world(private_incident: Any, owner: Any, outsider: Any) -> Any:
+def private_world(private_incident: Any, owner: Any, participant: Any) -> Any:
+    # Owned by a participant: owning an item would make the outsider a participant too.
     services.action_add(
-        incident=private_incident, actor=owner, title="Rotate leaked credentials", owner=outsider
+        incident=private_incident, actor=owner, title="Rotate leaked credentials", owner=participant
     )
     return private_incident
 

@@ -10,10 +10,18 @@ class Command(BaseCommand):
         "Create demo users and six months of demo incidents (safe to run again: adds only what is missing)."
     )
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--no-logins",
+            action="store_true",
+            help="Do not print the demo logins (`make run` prints them once, as the server starts).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         added = load_demo(self.stdout)
         if added:
             self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {added} incidents."))
         else:
             self.stdout.write("Demo data already loaded; nothing changed.")
-        self.stdout.write(f"Demo logins (password {PASSWORD}): {', '.join(USERS)}")
+        if not options["no_logins"]:
+            self.stdout.write(f"Demo logins (password {PASSWORD}): {', '.join(USERS)}")
