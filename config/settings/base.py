@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "incidents",
     "incidents.postmortems",
     "incidents.reminders",
+    "incidents.importers",
 ]
 
 MIDDLEWARE = [
