@@ -147,7 +147,12 @@ def record_write(*, record: SourceRecord, actor: Any, people: People, force: boo
 
 
 def _times(record: SourceRecord) -> dict[str, Any]:
-    return {field: getattr(record, field) for field in LIFECYCLE_FIELDS}
+    times = {field: getattr(record, field) for field in LIFECYCLE_FIELDS}
+    # A source that gives only a start means it was noticed then too: the declaration service
+    # would otherwise take the moment of the import as the detection time.
+    if times["detected_at"] is None:
+        times["detected_at"] = times["started_at"]
+    return times
 
 
 def _declare(record: SourceRecord, actor: Any, people: People) -> Incident:
