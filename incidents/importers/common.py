@@ -24,3 +24,8 @@ def need_list(value: Any, *, record: str, field: str) -> list[Any]:
 def first_line(value: str, limit: int = 200) -> str:
     line = " ".join(value.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """The value if it is an object, else an empty one (for optional nested objects)."""
+    return value if isinstance(value, dict) else {}

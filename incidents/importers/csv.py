@@ -177,5 +177,9 @@ class CsvImporter(Importer):
             else None,
             private=value("private").lower() in TRUE,
             url=value("url") if value("url").startswith(("http://", "https://")) else "",
-            **times,
+            started_at=times["started_at"],
+            detected_at=times["detected_at"],
+            acknowledged_at=times["acknowledged_at"],
+            mitigated_at=times["mitigated_at"],
+            resolved_at=times["resolved_at"],
         )

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from incidents.importers.base import Importer, ImportFileError, Parsed, register
-from incidents.importers.common import first_line, need_dict, need_list
+from incidents.importers.common import first_line, need_dict, need_list, obj
 from incidents.importers.records import (
     ActionRecord,
     CauseRecord,
@@ -88,7 +88,7 @@ class JiraImporter(Importer):
         data = self.load_json(file)
         if not isinstance(data, dict) or not isinstance(data.get("issues"), list):
             raise ImportFileError(f'{file.name} has no "issues" list (a Jira search result).')
-        names = data.get("names") if isinstance(data.get("names"), dict) else {}
+        names = obj(data.get("names"))
         by_key = {
             text(issue.get("key")): issue
             for issue in data["issues"]
@@ -204,7 +204,7 @@ class JiraImporter(Importer):
         if isinstance(full, dict) and isinstance(full.get("fields"), dict):
             fields.update(full["fields"])
         title = text(fields.get("summary")).strip() or key
-        status = fields.get("status") if isinstance(fields.get("status"), dict) else {}
+        status = obj(fields.get("status"))
         category = text((status.get("statusCategory") or {}).get("key")) or "new"
         action_status = ACTION_STATUS.get(category, "open")
         status_name = text(status.get("name")) or category

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from incidents.importers.base import Importer, ImportFileError, Parsed, register
-from incidents.importers.common import first_line, need_dict, need_list
+from incidents.importers.common import first_line, need_dict, need_list, obj
 from incidents.importers.records import (
     EntryRecord,
     PersonRef,
@@ -190,7 +190,7 @@ class OpsgenieImporter(Importer):
         common = self._common(alert, label)
         created = parse_time(alert.get("createdAt"), record=label, field="createdAt", required=True)
         assert created is not None
-        report = alert.get("report") if isinstance(alert.get("report"), dict) else {}
+        report = obj(alert.get("report"))
         acknowledged = self._after(created, report.get("ackTime"), label, "report.ackTime")
         closed = self._after(created, report.get("closeTime"), label, "report.closeTime")
         if common["status"] == "resolved" and closed is None:
@@ -268,8 +268,8 @@ class OpsgenieImporter(Importer):
             )
             assert when is not None
             kind_name = text(entry.get("type"))
-            description = entry.get("description") if isinstance(entry.get("description"), dict) else {}
-            actor = entry.get("actor") if isinstance(entry.get("actor"), dict) else {}
+            description = obj(entry.get("description"))
+            actor = obj(entry.get("actor"))
             author = _person(actor.get("name")) if actor.get("type", "user") == "user" else None
             if author is not None and author not in people:
                 people.append(author)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from incidents.importers.base import Importer, ImportFileError, Parsed, register
-from incidents.importers.common import first_line, need_dict, need_list
+from incidents.importers.common import first_line, need_dict, need_list, obj
 from incidents.importers.records import EntryRecord, PersonRef, RecordError, SourceRecord, parse_time, text
 from timeline.choices import EventKind
 
@@ -137,17 +137,18 @@ class PagerDutyImporter(Importer):
             agent = _person(entry.get("agent"))
             if agent is not None and agent not in people:
                 people.append(agent)
-            channel = entry.get("channel") if isinstance(entry.get("channel"), dict) else {}
+            channel = obj(entry.get("channel"))
             body = text(entry.get("summary")).strip()
-            note = (
+            note_text = (
                 text(channel.get("summary") or channel.get("details"))
                 if kind_name == "annotate_log_entry"
                 else ""
             )
-            details = entry.get("event_details") if isinstance(entry.get("event_details"), dict) else {}
+            details = obj(entry.get("event_details"))
             description = text(details.get("description"))
             body = (
-                "\n\n".join(part for part in (body, note.strip(), description.strip()) if part) or kind_name
+                "\n\n".join(part for part in (body, note_text.strip(), description.strip()) if part)
+                or kind_name
             )
             if kind_name == "acknowledge_log_entry" and (acknowledged_at is None or when < acknowledged_at):
                 acknowledged_at = when
@@ -190,10 +191,10 @@ class PagerDutyImporter(Importer):
         if status != "resolved":
             resolved_at = None
         commander = people[0] if people else None
-        body = incident.get("body") if isinstance(incident.get("body"), dict) else {}
-        service = incident.get("service") if isinstance(incident.get("service"), dict) else {}
+        incident_body = obj(incident.get("body"))
+        service = obj(incident.get("service"))
         teams = [text(team.get("summary")) for team in incident.get("teams") or [] if isinstance(team, dict)]
-        summary = text(body.get("details") or incident.get("description")).strip()
+        summary = text(incident_body.get("details") or incident.get("description")).strip()
         if summary == title:
             summary = ""
         return SourceRecord(

@@ -118,8 +118,10 @@ def _rehearse(record: Any, actor: Any, people: People, force: bool) -> tuple[str
     try:
         with transaction.atomic():
             result = record_write(record=record, actor=actor, people=people, force=force)
-            existing = result.outcome != CREATED and result.incident is not None
-            outcome.append((result.outcome, result.incident.reference if existing else ""))
+            reference = ""
+            if result.outcome != CREATED and result.incident is not None:
+                reference = result.incident.reference
+            outcome.append((result.outcome, reference))
             raise _DryRun
     except _DryRun:
         pass

@@ -267,7 +267,7 @@ def _causes(record: SourceRecord, incident: Incident, actor: Any) -> None:
             "description": item.description,
         }
         link = links.get(key)
-        cause = Cause.objects.filter(pk=link.object_id).first() if link else None
+        cause = Cause.objects.filter(pk=link.object_id).first() if link and link.object_id else None
         with _blame(record, f"causes[{index}]"):
             if cause is None:
                 cause = cause_add(incident=incident, actor=actor, **values)
@@ -295,7 +295,9 @@ def _actions(record: SourceRecord, incident: Incident, actor: Any, people: Peopl
             values["due_date"] = item.due_date
         owner = people.user(item.owner)
         link = links.get(key)
-        action = RemediationAction.objects.filter(pk=link.object_id).first() if link else None
+        action = (
+            RemediationAction.objects.filter(pk=link.object_id).first() if link and link.object_id else None
+        )
         with _blame(record, f"actions[{index}]"):
             if action is None:
                 action = action_add(incident=incident, actor=actor, owner=owner, **values)
