@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("incidents.insights.urls")),
     path("", include("incidents.reminders.urls")),
     path("", include("incidents.postmortems.urls")),
+    path("", include("incidents.importers.urls")),
     path("", include("incidents.urls")),
 ]
