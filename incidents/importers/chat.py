@@ -112,7 +112,7 @@ def _slack(text: str) -> list[ChatLine]:
         if message.get("subtype") in ("channel_join", "channel_leave", "bot_add"):
             continue
         try:
-            when = datetime.fromtimestamp(float(message.get("ts")), tz=UTC)
+            when = datetime.fromtimestamp(float(str(message.get("ts"))), tz=UTC)
         except (TypeError, ValueError, OverflowError, OSError) as error:
             raise ValidationError({"transcript": f"Message {index + 1} has no readable ts."}) from error
         user = str(message.get("user") or message.get("username") or "")

@@ -17,12 +17,20 @@ def run_import(db: Any) -> Any:
     """Return a function that imports a fixture (or any path) from a source and returns the report."""
 
     def run(
-        source: str, path: str | Path, *, actor: Any = None, dry_run: bool = False, **options: Any
+        source: str,
+        path: str | Path,
+        *,
+        actor: Any = None,
+        dry_run: bool = False,
+        force: bool = False,
+        **options: Any,
     ) -> ImportReport:
         target = Path(path)
         if not target.is_absolute():
             target = FIXTURES / target
-        return import_run(importer=importer_for(source, **options), path=target, actor=actor, dry_run=dry_run)
+        return import_run(
+            importer=importer_for(source, **options), path=target, actor=actor, dry_run=dry_run, force=force
+        )
 
     return run
 
