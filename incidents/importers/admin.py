@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -56,7 +57,7 @@ class PlaceholderPersonAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Merge placeholders into a real user",
             "placeholders": queryset,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/importers/merge_placeholders.html", context)
