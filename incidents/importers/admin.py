@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 
 from incidents.importers.models import ImportedRecord, PlaceholderPerson
 from incidents.importers.people import placeholder_merge
@@ -22,6 +23,25 @@ class ImportedRecordAdmin(admin.ModelAdmin):
     search_fields = ["external_id", "incident__reference", "incident__title"]
     raw_id_fields = ["incident", "imported_by"]
     readonly_fields = ["fingerprint", "imported_at", "updated_at"]
+    change_list_template = "admin/importers/importedrecord_change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        from incidents.importers import admin_views
+
+        site = self.admin_site
+        return [
+            path(
+                "run/",
+                site.admin_view(lambda request: admin_views.import_start(request, site)),
+                name="importers-run",
+            ),
+            path(
+                "run/<uuid:job_id>/",
+                site.admin_view(lambda request, job_id: admin_views.import_job(request, site, job_id)),
+                name="importers-run-job",
+            ),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(PlaceholderPerson)

@@ -5,3 +5,6 @@ class ImportersConfig(AppConfig):
     name = "incidents.importers"
     label = "importers"
     verbose_name = "Imports"
+
+    def ready(self) -> None:
+        from incidents.importers import jobs  # noqa: F401 — registers imports.run
