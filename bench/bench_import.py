@@ -110,16 +110,16 @@ def main() -> int:
     def progress(report: ImportReport) -> None:
         if report.processed % SAMPLE_EVERY == 0:
             samples.append((report.processed, resident_mb()))
-            print(
-                f"  {report.processed:6d} incidents  {time.perf_counter() - began:6.1f} s  RSS {samples[-1][1]:6.0f} MB"
-            )
+            seconds = time.perf_counter() - began
+            print(f"  {report.processed:6d} incidents  {seconds:6.1f} s  RSS {samples[-1][1]:6.0f} MB")
 
     try:
         with tempfile.TemporaryDirectory() as temp:
             folder = Path(temp)
             write_export(folder)
+            files = (INCIDENTS + PER_FILE - 1) // PER_FILE
             print(
-                f"wrote {INCIDENTS} incidents × {ENTRIES} log entries in {INCIDENTS // PER_FILE} files; importing on {connection.vendor}"
+                f"wrote {INCIDENTS} incidents × {ENTRIES} log entries in {files} files on {connection.vendor}"
             )
             began = time.perf_counter()
             report = import_run(importer=importer_for("pagerduty"), path=folder, progress=progress)
@@ -129,16 +129,14 @@ def main() -> int:
             again = import_run(importer=importer_for("pagerduty"), path=folder)
             rerun = time.perf_counter() - began
             print(f"re-run (all unchanged): {rerun:.1f} s, {again.counts}")
-        print(
-            f"rows: {Incident.objects.count()} incidents, {TimelineEvent.objects.filter(source='import').count()} imported entries"
-        )
+        entries = TimelineEvent.objects.filter(source="import").count()
+        print(f"rows: {Incident.objects.count()} incidents, {entries} imported entries")
         growth = samples[-1][1] - samples[0][1] if len(samples) > 1 else 0.0
         time_ok = elapsed < TARGET_SECONDS
         memory_ok = growth < TARGET_GROWTH_MB
         print(f"targets: < {TARGET_SECONDS:.0f} s -> {elapsed:.1f} s  {'ok' if time_ok else 'MISSED'}")
-        print(
-            f"         RSS growth < {TARGET_GROWTH_MB:.0f} MB -> {growth:+.1f} MB  {'ok' if memory_ok else 'MISSED'}"
-        )
+        verdict = "ok" if memory_ok else "MISSED"
+        print(f"         RSS growth < {TARGET_GROWTH_MB:.0f} MB -> {growth:+.1f} MB  {verdict}")
         ok = time_ok and memory_ok and report.counts["failed"] == 0
         return 0 if ok else 1
     finally:
