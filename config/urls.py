@@ -16,7 +16,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-SUB_APPS = ("incidents.insights", "incidents.reminders", "incidents.postmortems")
+SUB_APPS = ("incidents.insights", "incidents.reminders", "incidents.postmortems", "incidents.importers")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "incidents.postmortems",
     "incidents.reminders",
     "incidents.insights",
+    "incidents.importers",
 ]
 
 MIDDLEWARE = [
