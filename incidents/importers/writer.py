@@ -260,7 +260,7 @@ def _causes(record: SourceRecord, incident: Incident, actor: Any) -> None:
     links = _links(incident, ImportedKind.CAUSE)
     for index, item in enumerate(record.causes):
         key = f"{record.external_id}:{item.external_id}"
-        values = {
+        values: dict[str, Any] = {
             "category": item.category,
             "role": item.role,
             "status": item.status,
