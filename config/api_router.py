@@ -1,6 +1,6 @@
 """/api/v1/: each app registers its viewsets here."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -16,6 +16,7 @@ from incidents.api.record import (
 )
 from incidents.api.timeline import IncidentTimelineViewSet, TimelineEventViewSet
 from incidents.api.views import IncidentViewSet
+from incidents.broadcasts.api import IncidentSubscriptionView
 from incidents.insights.api import InsightsView
 from incidents.reminders.api.views import NotificationViewSet
 
@@ -39,6 +40,7 @@ urlpatterns = [
     path("", include(router.urls)),
     path("insights/", InsightsView.as_view(), name="insights"),
     path("me/", MeView.as_view(), name="me"),
+    re_path(rf"^{INCIDENT}/subscription/$", IncidentSubscriptionView.as_view(), name="incident-subscription"),
     path("hooks/alertmanager/", AlertmanagerHookView.as_view(), name="hook-alertmanager"),
     path("", include("incidents.postmortems.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

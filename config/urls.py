@@ -24,6 +24,7 @@ urlpatterns = [
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("incidents.insights.urls")),
+    path("", include("incidents.broadcasts.urls")),
     path("", include("incidents.reminders.urls")),
     path("", include("incidents.postmortems.urls")),
     path("", include("incidents.urls")),

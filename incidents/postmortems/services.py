@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.events import IncidentEventName, incident_event_emit
 from incidents.exceptions import ConflictError
 from incidents.jobs import job_enqueue
 from incidents.models import Incident, Job
@@ -409,6 +410,13 @@ def postmortem_publish(*, postmortem: Postmortem, actor: Any, public: bool | Non
     if public is not None:
         postmortem.public = bool(public)
     postmortem.save(update_fields=["status", "published_at", "public", "updated_at"])
+    incident_event_emit(
+        name=IncidentEventName.POSTMORTEM_PUBLISHED,
+        incident=postmortem.incident,
+        actor=actor,
+        key=f"postmortem:{postmortem.pk}:published:{postmortem.published_at:%Y%m%dT%H%M%S%f}",
+        detail={"public": postmortem.public},
+    )
     return postmortem
 
 
