@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from incidents.conf import hindsight_setting
@@ -35,7 +35,7 @@ from .models import (
     SubscriptionDelivery,
 )
 from .sending import SendFailure, send
-from .services import FOLLOWERS_JOB, SEND_JOB, STATUS_SUBSCRIBERS_JOB
+from .services import FOLLOWERS_JOB, SEND_JOB, STATUS_SUBSCRIBERS_JOB, followers_filter
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def notify_followers(
     if incident is None:
         return {"sent": 0}
     follows = (
-        Subscription.objects.filter(Q(incident=incident) | Q(service__in=incident.services.all()))
+        Subscription.objects.filter(followers_filter(incident))
         .exclude(user_id=actor_id)
         .values_list("user_id", "channel")
     )

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from incidents.choices import Audience
@@ -75,9 +76,12 @@ def event_message(event: IncidentEvent) -> dict[str, Any]:
 def matching_rules(event: IncidentEvent) -> list[BroadcastRule]:
     """Return the active rules that want this event about this incident."""
     incident = event.incident
+    rules = list(BroadcastRule.objects.filter(active=True, channel__active=True).prefetch_related("services"))
+    if not rules:
+        return []
     service_ids = {service.pk for service in incident.services.all()}
     matched = []
-    for rule in BroadcastRule.objects.filter(active=True, channel__active=True).prefetch_related("services"):
+    for rule in rules:
         if event.name not in (rule.events or []):
             continue
         if incident.private and not rule.include_private:
@@ -93,10 +97,13 @@ def matching_rules(event: IncidentEvent) -> list[BroadcastRule]:
 
 def broadcasts_record(event: IncidentEvent) -> list[BroadcastDelivery]:
     """Record one delivery per channel that a rule routes the event to, each with its send job."""
+    rules = matching_rules(event)
+    if not rules:
+        return []
     message = event_message(event)
     created: list[BroadcastDelivery] = []
     seen: set[int] = set()
-    for rule in matching_rules(event):
+    for rule in rules:
         if rule.channel_id in seen:
             continue  # two rules for one channel post once
         seen.add(rule.channel_id)
@@ -117,12 +124,19 @@ def broadcasts_record(event: IncidentEvent) -> list[BroadcastDelivery]:
     return created
 
 
+def followers_filter(incident: Incident) -> Q:
+    """Subscriptions to the incident or to one of its services."""
+    service_ids = Incident.services.through.objects.filter(incident_id=incident.pk).values("service_id")
+    return Q(incident=incident) | Q(service__in=service_ids)
+
+
 def on_incident_event(event: IncidentEvent) -> None:
-    """The hook: broadcast to chat, tell followers, and (public updates) tell status subscribers."""
+    """The hook: broadcast to chat, tell followers, and (public updates) tell status subscribers.
+
+    Two queries when nobody listens (rules, followers): it runs inside every write it hears about.
+    """
     broadcasts_record(event)
-    follower_ids = Subscription.objects.filter(incident=event.incident).values("pk")
-    service_follows = Subscription.objects.filter(service__in=event.incident.services.all()).values("pk")
-    if follower_ids.exists() or service_follows.exists():
+    if Subscription.objects.filter(followers_filter(event.incident)).exists():
         job_enqueue(
             name=FOLLOWERS_JOB,
             kwargs={
