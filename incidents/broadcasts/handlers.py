@@ -146,13 +146,11 @@ def notify_followers(
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:
         return {"sent": 0}
-    follows = (
-        Subscription.objects.filter(followers_filter(incident))
-        .exclude(user_id=actor_id)
-        .values_list("user_id", "channel")
-    )
+    follows = Subscription.objects.filter(followers_filter(incident))
+    if actor_id is not None:
+        follows = follows.exclude(user_id=actor_id)  # the person who made the change knows
     channels: dict[int, set[str]] = defaultdict(set)
-    for user_id, channel in follows:
+    for user_id, channel in follows.values_list("user_id", "channel"):
         channels[user_id].add(channel)
     users = get_user_model().objects.filter(pk__in=channels, is_active=True)
     sent = 0
