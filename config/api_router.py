@@ -39,6 +39,7 @@ SUB_APP_API = (
     ("incidents.postmortems", "incidents.postmortems.api_urls"),
     ("incidents.reminders", "incidents.reminders.api.urls"),
     ("incidents.insights", "incidents.insights.api_urls"),
+    ("incidents.broadcasts", "incidents.broadcasts.api_urls"),
 )
 
 app_name = "api"

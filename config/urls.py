@@ -16,7 +16,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-SUB_APPS = ("incidents.insights", "incidents.reminders", "incidents.postmortems", "incidents.importers")
+SUB_APPS = (
+    "incidents.insights",
+    "incidents.broadcasts",
+    "incidents.reminders",
+    "incidents.postmortems",
+    "incidents.importers",
+)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

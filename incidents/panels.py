@@ -16,6 +16,9 @@ Slots (the context each panel template gets is the page's own):
 - `action_item`: inside each action item of a list (`action`, `incident`).
 - `action_form`: inside the action-item form, after the description (`form`, `action`).
 - `profile`: links on the profile page.
+- `incident_head`: under the incident page's header (`incident`), e.g. a follow button.
+- `incident_list`: between the incident list's filters and its results (`filterset`).
+- `status_page`: at the end of the public status page (no user).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ SLOTS = frozenset(
         "action_item",
         "action_form",
         "profile",
+        "incident_head",
+        "incident_list",
+        "status_page",
     }
 )
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "incidents.reminders",
     "incidents.insights",
     "incidents.importers",
+    "incidents.broadcasts",
 ]
 
 MIDDLEWARE = [
@@ -374,6 +375,13 @@ HINDSIGHT: dict[str, Any] = {
         "none": "SEV4",
     },
     "ALERTMANAGER_DEFAULT_SEVERITY": "SEV3",
+    # Broadcasts to chat and subscriptions (incidents.broadcasts).
+    "BROADCAST_TIMEOUT": 5,  # seconds per chat post
+    "BROADCAST_MAX_ATTEMPTS": 5,  # a failing chat post or email is given up after this many tries
+    "STATUS_SUBSCRIBE_PER_ADDRESS": 3,  # status-page sign-ups per address per window…
+    "STATUS_SUBSCRIBE_PER_CLIENT": 20,  # …and per client address
+    "STATUS_SUBSCRIBE_WINDOW": timedelta(hours=1),
+    "STATUS_CONFIRM_MAX_AGE": timedelta(days=7),  # confirmation links expire
 }
 
 # Each 4xx is one line: django.request logs it (without the traceback Django attaches to a

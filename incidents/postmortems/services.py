@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.choices import Status
+from incidents.events import IncidentEventName, incident_event_emit
 from incidents.exceptions import ConflictError
 from incidents.jobs import job_enqueue
 from incidents.models import Incident, Job
@@ -473,6 +474,13 @@ def postmortem_publish(*, postmortem: Postmortem, actor: Any, public: bool | Non
     if public is not None:
         postmortem.public = bool(public)
     postmortem.save(update_fields=["status", "published_at", "public", "updated_at"])
+    incident_event_emit(
+        name=IncidentEventName.POSTMORTEM_PUBLISHED,
+        incident=postmortem.incident,
+        actor=actor,
+        key=f"postmortem:{postmortem.pk}:published:{postmortem.published_at:%Y%m%dT%H%M%S%f}",
+        detail={"public": postmortem.public},
+    )
     return postmortem
 
 

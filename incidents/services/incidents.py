@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from incidents.choices import ACTIVE_STATUSES, LIFECYCLE_FIELDS, Severity, Status
+from incidents.events import IncidentEventName, incident_event_emit
 from incidents.exceptions import ConflictError
 from incidents.jobs import job_enqueue
 from incidents.lifecycle import LABELS, lifecycle_errors
@@ -194,6 +195,12 @@ def incident_declare(
         body=f"Incident declared: {severity}, {Status(status).label}.",
         occurred_at=now,
     )
+    incident_event_emit(
+        name=IncidentEventName.DECLARED,
+        incident=incident,
+        actor=actor,
+        key=f"incident:{incident.pk}:declared",
+    )
     if status == Status.RESOLVED:
         _on_resolved(incident, actor)
     return incident
@@ -344,10 +351,32 @@ def incident_update(
                     f"to {_format_time(getattr(locked, field))}."
                 ),
             )
+    _emit_changes(locked, actor, old_status=old["status"], old_severity=old["severity"])
     # Back from closed (its postmortem reopened) is not a new resolution: nothing to generate.
     if old["status"] not in (Status.RESOLVED, Status.CLOSED) and locked.status == Status.RESOLVED:
         _on_resolved(locked, actor)
     return locked
+
+
+def _emit_changes(incident: Incident, actor: Any, *, old_status: str, old_severity: str) -> None:
+    # The version after this write makes each key unique per change and stable for its listeners.
+    if old_severity != incident.severity:
+        incident_event_emit(
+            name=IncidentEventName.SEVERITY_CHANGED,
+            incident=incident,
+            actor=actor,
+            key=f"incident:{incident.pk}:v{incident.version}:severity",
+            detail={"from": old_severity, "to": incident.severity},
+        )
+    if old_status != incident.status:
+        resolved = incident.status == Status.RESOLVED
+        incident_event_emit(
+            name=IncidentEventName.RESOLVED if resolved else IncidentEventName.STATUS_CHANGED,
+            incident=incident,
+            actor=actor,
+            key=f"incident:{incident.pk}:v{incident.version}:status",
+            detail={"from": old_status, "to": incident.status},
+        )
 
 
 def _on_resolved(incident: Incident, actor: Any) -> None:

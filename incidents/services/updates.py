@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.choices import Audience, ServiceState, Severity, Status
+from incidents.events import IncidentEventName, incident_event_emit
 from incidents.models import Incident, StatusUpdate
 from incidents.services.common import (
     actor_or_none,
@@ -103,4 +104,11 @@ def status_update_post(
     )
     set_history_user(update, actor)
     update.save()
+    incident_event_emit(
+        name=IncidentEventName.UPDATE_POSTED,
+        incident=incident,
+        actor=actor,
+        key=f"update:{update.pk}",
+        detail={"update_id": update.pk, "audience": audience, "status": state, "message": update.message},
+    )
     return update

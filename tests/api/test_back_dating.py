@@ -150,7 +150,7 @@ def test_confirming_a_cause_at_a_given_time_writes_a_system_entry_at_that_time(
     postmortem_generate(incident_id=last_week.pk)
     causes = Postmortem.objects.get(incident=last_week).sections.get(key="causes").body
     assert (
-        f"**Confirmed** · _software_ (since {confirmed:%Y-%m-%d %H:%M} UTC, T+00:40) — Leaky pool" in causes
+        f"**Confirmed** · _Software_ (since {confirmed:%Y-%m-%d %H:%M} UTC, T+00:40) — Leaky pool" in causes
     )
 
 

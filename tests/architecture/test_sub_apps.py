@@ -17,7 +17,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-SUB_APPS = ("incidents.postmortems", "incidents.reminders", "incidents.insights")
+SUB_APPS = (
+    "incidents.postmortems",
+    "incidents.reminders",
+    "incidents.insights",
+    "incidents.broadcasts",
+    "incidents.importers",
+)
 
 SCRIPT = textwrap.dedent(
     """
@@ -89,6 +95,10 @@ def test_the_product_works_without_the_sub_app(tmp_path: Path, left_out: tuple[s
         assert 'id="notification-bell"' not in pages["/"][1]
     if "incidents.insights" in left_out:
         assert 'href="/insights/"' not in pages["/"][1]
+    if "incidents.broadcasts" in left_out:
+        assert "/follow/" not in incident_page
+    if "incidents.importers" in left_out:
+        assert "/import-chat/" not in incident_page
 
 
 @pytest.mark.django_db
@@ -100,3 +110,5 @@ def test_with_every_sub_app_their_panels_are_there(client_for, owner, incident) 
     assert 'href="/insights/"' in dashboard
     assert f"/incidents/{incident.reference}/postmortem/" in page
     assert "Notification settings" in client.get("/profile/").content.decode()
+    assert f"/incidents/{incident.reference}/follow/" in page
+    assert f"/incidents/{incident.reference}/import-chat/" in page

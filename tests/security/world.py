@@ -205,4 +205,10 @@ def _token(segment: str, world: IncidentWorld, *, owner: Any) -> str | None:
             created_at=timezone.now(),
         )
         return snooze_token(reminder)
+    if segment in ("confirm", "unsubscribe"):  # status page subscriber links (incidents.broadcasts)
+        from incidents.broadcasts.emails import confirm_token
+        from incidents.broadcasts.models import StatusSubscriber
+
+        subscriber, _ = StatusSubscriber.objects.get_or_create(email="world@example.org")
+        return confirm_token(subscriber) if segment == "confirm" else subscriber.token
     return None

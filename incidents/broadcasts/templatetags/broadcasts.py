@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from incidents.broadcasts.services import following_channels
+from incidents.models import Service
+
+register = template.Library()
+
+
+@register.simple_tag
+def follow_channels(user: Any, incident: Any = None, service_name: str = "") -> list[str]:
+    """Return the channels on which `user` follows the incident (or the service named)."""
+    if incident is not None:
+        return following_channels(user=user, incident=incident)
+    service = Service.objects.filter(name__iexact=service_name.strip()).first() if service_name else None
+    return following_channels(user=user, service=service) if service is not None else []
