@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 
 class BareView(APIView):
-    """A constant small JSON object: the cost of Django, DRF and the middleware alone."""
+    """A constant small JSON object: the cost of Django, DRF and the middleware by themselves."""
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]

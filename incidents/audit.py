@@ -37,6 +37,8 @@ IGNORED_FIELDS = {
     "reference",
 }
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+# How another incident the reader may not see is named (never its reference or title).
+HIDDEN_INCIDENT = "an incident you cannot see"
 
 # (object type, model): the models whose history makes up an incident's trail. Postmortems keep
 # their own revision history (every generation and save), shown in the postmortem editor.
@@ -150,16 +152,19 @@ def _field_label(field: Any) -> str:
     return capfirst(str(field.verbose_name))
 
 
-def _titles(model: type[Model], ids: set[int]) -> dict[int, str]:
+def _titles(model: type[Model], ids: set[int], user: Any) -> dict[int, str]:
     """{id: how a person recognises the record}: a name, a title, an entry's first words."""
     if not ids:
         return {}
     manager: Any = getattr(model, "all_objects", model._default_manager)
     records = manager.filter(pk__in=ids)
     if model is get_user_model():
-        return {user.pk: display_name(user) for user in records}
+        return {person.pk: display_name(person) for person in records}
     if model is Incident:
-        return {incident.pk: f"{incident.reference} {incident.title}" for incident in records}
+        visible = {
+            incident.pk: f"{incident.reference} {incident.title}" for incident in records.visible_to(user)
+        }
+        return {pk: visible.get(pk, HIDDEN_INCIDENT) for pk in ids}
     if model is TimelineEvent:
         return {event.pk: _entry_title(event.body) for event in records}
     if model is Cause:
@@ -199,9 +204,13 @@ def _actor(user: Any) -> Actor | None:
 
 
 def incident_audit(
-    *, incident: Incident, before: datetime | None = None, limit: int = AUDIT_PAGE
+    *, user: Any, incident: Incident, before: datetime | None = None, limit: int = AUDIT_PAGE
 ) -> AuditPage:
-    """Return the newest audit entries of the incident (older than `before`), newest first."""
+    """Return the newest audit entries of the incident (older than `before`), newest first.
+
+    Other incidents a version names (the original of a duplicate) are shown by their reference and
+    title only to a `user` who may see them; to anyone else they are "an incident you cannot see".
+    """
     collected: list[tuple[str, Any]] = []
     for kind, model in MODELS:
         collected += [(kind, row) for row in _history_rows(model, incident, before, limit)]
@@ -230,7 +239,7 @@ def incident_audit(
             for related_ids in m2m[kind].get(m2m_field.name, {}).values():
                 wanted[m2m_field.related_model].update(related_ids)
     # Titles of the records the versions name: one query per model.
-    reader = _Reader({model: _titles(model, ids) for model, ids in wanted.items()})
+    reader = _Reader({model: _titles(model, ids, user) for model, ids in wanted.items()})
 
     entries: list[AuditEntry] = []
     for kind, row in collected:

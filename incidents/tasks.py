@@ -18,7 +18,7 @@ from incidents.jobs import RUN_JOB_TASK, TransientJobError, job_run, jobs_dispat
     max_retries=8,
 )
 def run_job(job_id: str) -> None:
-    """Run one outbox job (idempotent: a job already taken or finished is left alone)."""
+    """Run one outbox job (idempotent: a job already taken or finished is not run again)."""
     job_run(job_id=job_id)
 
 

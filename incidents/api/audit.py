@@ -82,6 +82,7 @@ class IncidentHistoryView(APIView):
         query = HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = incident_audit(
+            user=request.user,
             incident=incident,
             before=query.validated_data.get("before"),
             limit=query.validated_data["page_size"],

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.auth_backends import client_ip_address
+from incidents import selectors
 from incidents.models import Service
 from incidents.views.common import incident_or_404
 
@@ -36,8 +37,9 @@ def incident_follow(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect("incident-detail", incident.reference)
 
 
-def _service_or_404(name: str) -> Service:
-    service = Service.objects.filter(name__iexact=name.strip()).first()
+def _service_or_404(request: HttpRequest, name: str) -> Service:
+    # Only services the user may know of: one only private incidents use is "no such service".
+    service = selectors.services_visible_to(request.user).filter(name__iexact=name.strip()).first()
     if service is None:
         raise Http404("No such service.")
     return service
@@ -46,7 +48,7 @@ def _service_or_404(name: str) -> Service:
 @login_required
 @require_POST
 def service_follow(request: HttpRequest) -> HttpResponse:
-    service = _service_or_404(request.POST.get("service", ""))
+    service = _service_or_404(request, request.POST.get("service", ""))
     if request.POST.get("action") == "unfollow":
         services.unfollow(user=request.user, service=service)
         messages.success(request, f"You no longer follow {service.name}.")

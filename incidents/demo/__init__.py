@@ -1,6 +1,6 @@
 """Demo data: users for each role and a believable six months of incidents, written through the services.
 
-`load_demo()` is idempotent: users that exist are left alone and each incident is told only if no
+`load_demo()` is idempotent: users that exist are kept as they are and each incident is told only if no
 incident with its title exists yet, so running it again changes nothing.
 """
 

@@ -36,7 +36,9 @@ class DateOrDateTimeField(forms.Field):
             )
         if isinstance(parsed, datetime) and timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed, UTC)
-        message = range_error(parsed)
+        # A plain date is a whole day and never overflows (0001-01-01 means "from the start"); a time
+        # with an offset must convert to UTC, so it is kept within the range Hindsight records.
+        message = range_error(parsed) if isinstance(parsed, datetime) else None
         if message:
             raise forms.ValidationError(message)
         return parsed

@@ -129,7 +129,7 @@ def postmortem_generate(*, incident_id: int, actor: Any = None, reason: str = ""
     """Rebuild the generated sections from the record. Idempotent: no change, no revision.
 
     Sections a person edited are kept; when the record has changed since, they are flagged stale.
-    A published postmortem is left alone until it is reopened.
+    A published postmortem is not touched until it is reopened.
     """
     incident = Incident.objects.filter(pk=incident_id).first()
     if incident is None:

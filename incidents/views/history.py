@@ -21,7 +21,7 @@ def incident_history(request: HttpRequest, reference: str) -> HttpResponse:
     """The History tab: who changed what, when, with each field's value before and after."""
     incident = incident_or_404(request, reference)
     before = query_values(request, HistoryQuery)["before"]
-    page = incident_audit(incident=incident, before=before)
+    page = incident_audit(user=request.user, incident=incident, before=before)
     context = {"incident": incident, "entries": page.entries, "cursor": page.cursor}
     if is_htmx(request):
         return render(request, "incidents/_history_entries.html", context)

@@ -34,7 +34,12 @@ def test_it_lists_who_changed_which_field_newest_first(
     assert newest["action"] == "changed"
     assert newest["object_type"] == "incident"
     assert newest["object_title"] == f"{incident.reference} {incident.title}"
-    assert {"field": "severity", "label": "Severity", "before": "SEV2", "after": "SEV1"} in newest["changes"]
+    assert {
+        "field": "severity",
+        "label": "Severity",
+        "before": "SEV2 · major",
+        "after": "SEV1 · critical",
+    } in newest["changes"]
     times = [entry["at"] for entry in body["results"]]
     assert times == sorted(times, reverse=True)
     assert body["count"] == len(body["results"])

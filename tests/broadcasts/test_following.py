@@ -14,7 +14,7 @@ from incidents.models.jobs import JobStatus
 from incidents.reminders.models import Notification
 from incidents.services import incident_declare, incident_update, status_update_post
 from tests.broadcasts.conftest import run_jobs
-from tests.factories import ServiceFactory, UserFactory
+from tests.factories import IncidentFactory, ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +146,7 @@ def test_the_follow_button_on_the_incident_page(client, follower, incident):
 
 
 def test_the_follow_button_on_the_service_filter(client, follower):
-    ServiceFactory(name="payments")
+    ServiceFactory(name="payments", public=True)
     client.force_login(follower)
     page = client.get("/incidents/?service=payments")
     assert b"Follow payments</button>" in page.content
@@ -155,3 +155,12 @@ def test_the_follow_button_on_the_service_filter(client, follower):
     assert Subscription.objects.get(user=follower).service.name == "payments"
     assert b"Unfollow payments</button>" in client.get("/incidents/?service=payments").content
     assert client.post("/services/follow/", {"service": "no-such-service"}).status_code == 404
+
+
+def test_a_service_only_private_incidents_use_cannot_be_followed_by_outsiders(client, follower, owner):
+    secret = IncidentFactory(private=True, commander=owner, services=[ServiceFactory(name="vault-keys")])
+    client.force_login(follower)
+    assert b"vault-keys" not in client.get("/incidents/?service=vault-keys").content
+    assert client.post("/services/follow/", {"service": "vault-keys", "channel": "in_app"}).status_code == 404
+    assert not Subscription.objects.filter(user=follower).exists()
+    assert secret.private

@@ -68,7 +68,7 @@ def test_reopening_the_postmortem_of_a_closed_incident_moves_it_back_to_resolved
     incident.refresh_from_db()
     assert incident.status == "resolved"
     assert TimelineEvent.objects.filter(
-        incident=incident, body="Status changed from closed to resolved."
+        incident=incident, body="Status changed from Closed to Resolved."
     ).exists()
     # Not a new resolution: the draft is not regenerated under its writers.
     assert Job.objects.filter(name="postmortems.generate").count() == generations

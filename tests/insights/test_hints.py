@@ -1,4 +1,4 @@
-"""Action-item quality hints: what they flag, and what they leave alone."""
+"""Action-item quality hints: what they flag, and what they let pass."""
 
 from __future__ import annotations
 

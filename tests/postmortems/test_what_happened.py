@@ -98,13 +98,13 @@ def test_the_action_items_table_marks_overdue_items_and_says_how_closed_ones_end
     table = section(record, "action_items")
 
     assert (
-        f"| Rotate the payment keys | prevent | P1 | olivia | {yesterday} | **overdue** (open) | — | — |"
+        f"| Rotate the payment keys | Prevent | P1 | olivia | {yesterday} | **overdue** (Open) | — | — |"
         in table
     )
     assert (
-        f"| Rewrite the tax engine | prevent | P1 | — | {yesterday} | wont_do | — | "
+        f"| Rewrite the tax engine | Prevent | P1 | — | {yesterday} | Won't do | — | "
         "Won't do: Replaced by a vendor \\| service next quarter |"
     ) in table
     assert (
-        f"| Add a checkout canary | prevent | P1 | — | {yesterday} | done | — | Shipped in PR 812 |" in table
+        f"| Add a checkout canary | Prevent | P1 | — | {yesterday} | Done | — | Shipped in PR 812 |" in table
     )

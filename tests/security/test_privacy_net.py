@@ -4,8 +4,10 @@ A private incident holds a marker in every text a person can write (title, summa
 timeline entries, causes, action items, status updates — a public one included —, postmortem
 sections), its reference, and a service only it uses. Public incidents point at it: one is marked
 its duplicate, one shares a service and a cause category with it (related incidents). Its action
-items are assigned to the viewer and the outsider, so they get notifications and calendar entries
-about it, and its owner gets notifications of their own.
+items were assigned to the viewer and the outsider, who got notifications about them, and were
+then handed back to its owner and the two taken off the incident (an owner is a participant while
+they own an item): their notifications stay, about an incident they may no longer see. Its owner
+gets notifications of their own.
 
 Each persona crawls every page, partial, feed and API response reachable from the usual starting
 points (tests/security/crawl.py follows every link and `hx-get`), and no response may contain a
@@ -63,6 +65,10 @@ def net(owner: Any, participant: Any, viewer: Any, outsider: Any) -> dict[str, A
             due_date=soon,
         )
         action_assigned(action_id=action.pk)
+        if person != owner:
+            # Handed back, and taken off the incident: what they were told stays in their bell.
+            services.action_update(action=action, actor=owner, data={"owner": owner})
+            secret.incident.participants.remove(person)
     public = build_incident(owner=owner, private=False, text="Public words about checkout")
     services.status_update_post(
         incident=public.incident, actor=owner, message="We are looking into checkout.", audience="public"

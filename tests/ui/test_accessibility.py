@@ -67,4 +67,4 @@ def test_the_public_incident_page_has_a_main_heading(client: Any, busy_incident:
         incident=busy_incident, actor=busy_incident.commander, message="Looking", audience="public"
     )
     html = client.get(reverse("status-incident", args=[busy_incident.reference])).content.decode()
-    assert re.search(rf"<h1>{busy_incident.title}</h1>", html)
+    assert re.search(rf"<h1><bdi>{busy_incident.title}</bdi></h1>", html)

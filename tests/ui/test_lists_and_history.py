@@ -119,7 +119,7 @@ def test_the_history_tab_shows_who_changed_what_before_and_after(
         incident=incident, actor=owner, data={"severity": "SEV1", "title": "Search down"}
     )
     page = client_for(owner).get(reverse("incident-history", args=[incident.reference])).content.decode()
-    assert "olivia</strong> changed incident" in page
+    assert "olivia</bdi></strong> changed incident" in page
     assert (
         '<th scope="row">Severity</th><td class="before">SEV2 · major</td>'
         '<td aria-hidden="true">→</td><td class="after">SEV1 · critical</td>' in page
@@ -168,7 +168,7 @@ def test_the_history_tab_reads_as_names_titles_and_labels_in_the_viewers_zone(
         data={"detected_at": detected, "services": ["checkout", "search"]},
     )
     page = client_for(owner).get(reverse("incident-history", args=[busy_incident.reference])).content.decode()
-    assert "Olivia Stone</strong> changed incident" in page
+    assert "Olivia Stone</bdi></strong> changed incident" in page
     assert '<th scope="row">Detected at</th>' in page
     assert "detected_at" not in page
     in_new_york = detected.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M %Z")

@@ -40,7 +40,7 @@ def test_the_outsider_does_not_see_it_in_the_list_or_search(
     assert private_world.title not in page
     search = client.get(reverse("incident-list"), {"q": "Credential"}).content.decode()
     assert private_world.title not in search
-    # The results partial alone: the search box echoes the query back on the full page.
+    # The results partial by itself: the search box echoes the query back on the full page.
     by_reference = client.get(
         reverse("incident-list"), {"q": private_world.reference}, HTTP_HX_REQUEST="true"
     ).content.decode()

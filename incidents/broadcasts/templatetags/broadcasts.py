@@ -4,10 +4,19 @@ from typing import Any
 
 from django import template
 
+from incidents import selectors
 from incidents.broadcasts.services import following_channels
 from incidents.models import Service
 
 register = template.Library()
+
+
+@register.simple_tag
+def visible_service(user: Any, name: str | None) -> Service | None:
+    """Return the service called `name` if the user may know of it (else None: nothing to follow)."""
+    if not name:
+        return None
+    return selectors.services_visible_to(user).filter(name__iexact=name.strip()).first()
 
 
 @register.simple_tag
