@@ -160,7 +160,7 @@ def fast_insert(
         # Table and column names come from the model; values are parameters.
         return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}{conflict}"  # noqa: S608
 
-    # Full chunks share one statement text (parsed once, pipelined by psycopg); the rest goes in one more statement.
+    # Full chunks share one statement text (parsed once, pipelined by psycopg); then the remainder.
     full = len(params) - len(params) % ROWS_PER_STATEMENT
     chunks = [
         [value for row in params[start : start + ROWS_PER_STATEMENT] for value in row]

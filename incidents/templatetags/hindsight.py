@@ -116,7 +116,7 @@ def panels(slot: str) -> list[str]:
 def when(value: datetime | None, style: str = "") -> SafeString | str:
     """The one way a moment is shown: in the viewer's timezone, the zone named, UTC on hover.
 
-    `style` "date" shows the date alone (the whole moment stays on hover). The `time` element
+    `style` "date" shows only the date (the whole moment stays on hover). The `time` element
     carries its instant, so the page's UTC toggle (static/js/hindsight.js) can show UTC instead.
     """
     if value is None or not isinstance(value, datetime):

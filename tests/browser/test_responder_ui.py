@@ -98,7 +98,7 @@ def test_timeline_filters_narrow_the_list_and_the_url_can_be_shared(
     page.wait_for_url(lambda url: "kind=action" in url and "q=rolling+back" in url)
     shared = page.url
 
-    page.goto(shared)  # the same filters from the link alone
+    page.goto(shared)  # the same filters from the link itself
     expect(entries).to_have_count(1)
     expect(page.locator("#timeline-filter-kind")).to_have_value("action")
     page.check("#timeline-filter-key")

@@ -1,4 +1,4 @@
-"""A service's public state changes only with a published public update, never by declaring alone."""
+"""A service's public state changes only with a published public update, never by declaring an incident."""
 
 from __future__ import annotations
 
