@@ -6,6 +6,10 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 
+# Beyond this a page's offset would not fit the database's integers: such a page is counted and
+# refused (404) rather than asked for.
+MAX_PAGE_NUMBER = 10**9
+
 
 class LastPageCountingPaginator(Paginator):
     """A Paginator that counts a last page from its own rows instead of with COUNT(*).
@@ -22,8 +26,8 @@ class LastPageCountingPaginator(Paginator):
             wanted = int(number)
         except (TypeError, ValueError):
             return super().page(number)  # refuses it, as Paginator does
-        if wanted < 1:
-            return super().page(number)
+        if wanted < 1 or wanted > MAX_PAGE_NUMBER:
+            return super().page(number)  # refused (or counted, then refused) as Paginator does
         bottom = (wanted - 1) * self.per_page
         rows = list(self.object_list[bottom : bottom + self.per_page + self.orphans + 1])
         if len(rows) <= self.per_page + self.orphans and (rows or wanted == 1):

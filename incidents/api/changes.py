@@ -31,6 +31,8 @@ class ChangeEventWriteSerializer(InputSerializer):
 
 class ChangeEventSerializer(serializers.ModelSerializer):
     service = serializers.CharField(source="service.name")
+    # A link is optional: empty when the pipeline sent none (so not a URI-formatted string).
+    url = serializers.CharField(help_text="The pipeline run, PR or change request; empty when none was sent.")
 
     class Meta:
         model = ChangeEvent

@@ -78,3 +78,8 @@ def test_orphans_join_the_last_page() -> None:
     assert len(page) == 22
     assert paginator.count == 22
     assert paginator.num_pages == 1
+
+
+def test_a_page_number_past_any_offset_is_refused_not_queried(incident: Any) -> None:
+    with pytest.raises(EmptyPage):
+        LastPageCountingPaginator(entries(incident), 20).page("24466877741864310538240")
