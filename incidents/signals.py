@@ -5,6 +5,8 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from timeline.signals import events_added
+
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
 def create_profile(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
@@ -34,3 +36,11 @@ def move_record_version(sender: Any, instance: Any, raw: bool = False, **kwargs:
     from incidents.models import Incident
 
     Incident.objects.filter(pk=instance.incident_id).update(record_version=F("record_version") + 1)
+
+
+@receiver(events_added)
+def move_record_version_once(sender: Any, incident_id: int, **kwargs: Any) -> None:
+    """Entries added in bulk move the incident's `record_version` on once (no post_save is sent)."""
+    from incidents.models import Incident
+
+    Incident.objects.filter(pk=incident_id).update(record_version=F("record_version") + 1)

@@ -98,7 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "incidents.context_processors.hindsight",
             ],
-            # incidents.insights is a module, not an app: its template tags are registered by path.
+            # The insights app keeps its template tags in one module, registered by path.
             "libraries": {"insights": "incidents.insights.templatetags"},
         },
     },
@@ -107,7 +107,8 @@ TEMPLATES = [
 # DATABASE_URL: postgres://user:pass@host:5432/name or sqlite:///path. Default: db.sqlite3 here.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        # An empty DATABASE_URL (``DATABASE_URL= make test``) means the default, as unset does.
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         # Check a persistent connection before reusing it, so the app recovers by itself when
         # PostgreSQL restarts under it.

@@ -41,7 +41,7 @@ from incidents.services import (
 )
 from timeline.choices import EventSource
 from timeline.models import TimelineEvent
-from timeline.services import timeline_event_add, timeline_event_update
+from timeline.services import NewEntry, timeline_event_update, timeline_events_add_many
 
 CREATED = "created"
 UPDATED = "updated"
@@ -220,33 +220,46 @@ def _entries(record: SourceRecord, incident: Incident, people: People) -> None:
         event.external_id: event
         for event in TimelineEvent.all_objects.filter(incident=incident, external_id__in=keys)
     }
+    # New entries are written together; one the source lists twice is written once, as last given.
+    added: dict[str, tuple[int, NewEntry]] = {}
     for index, (entry, key) in enumerate(zip(record.entries, keys, strict=True)):
         event = existing.get(key)
-        with _blame(record, f"entries[{index}]"):
-            if event is None:
-                existing[key] = timeline_event_add(
-                    incident=incident,
-                    actor=people.user(entry.author),
-                    kind=entry.kind,
-                    body=entry.body,
-                    occurred_at=entry.occurred_at,
-                    is_key=entry.is_key,
-                    source=EventSource.IMPORT,
-                    external_id=key,
+        if event is None:
+            new = NewEntry(
+                actor=people.user(entry.author),
+                kind=entry.kind,
+                body=entry.body,
+                occurred_at=entry.occurred_at,
+                is_key=entry.is_key,
+                external_id=key,
+            )
+            added[key] = (added[key][0] if key in added else index, new)
+        elif not event.is_deleted:
+            # An entry someone deleted here stays deleted; one they pinned stays pinned.
+            data = {
+                field: value
+                for field, value in (
+                    ("body", entry.body.strip()),
+                    ("kind", entry.kind),
+                    ("occurred_at", entry.occurred_at),
                 )
-            elif not event.is_deleted:
-                # An entry someone deleted here stays deleted; one they pinned stays pinned.
-                data = {
-                    field: value
-                    for field, value in (
-                        ("body", entry.body.strip()),
-                        ("kind", entry.kind),
-                        ("occurred_at", entry.occurred_at),
-                    )
-                    if getattr(event, field) != value
-                }
-                if data:
+                if getattr(event, field) != value
+            }
+            if data:
+                with _blame(record, f"entries[{index}]"):
                     timeline_event_update(event=event, actor=None, data=data)
+    positions = [index for index, _ in added.values()]
+    try:
+        timeline_events_add_many(
+            incident=incident, entries=[new for _, new in added.values()], source=EventSource.IMPORT
+        )
+    except ValidationError as error:
+        # The service numbers the entries it was given; name them as the source numbers them.
+        name, message = _errors(error)[0]
+        given, _, field = name.removeprefix("entries[").partition("].")
+        raise RecordError(
+            record=record.label, field=f"entries[{positions[int(given)]}].{field}", message=message
+        ) from error
 
 
 def _links(incident: Incident, kind: str) -> dict[str, ImportedRecord]:

@@ -202,3 +202,23 @@ def test_the_command_refuses_a_file_that_is_not_json(db: Any, tmp_path: Path) ->
     with pytest.raises(CommandError, match="broken.json is not valid JSON"):
         call_command("import_incidents", "--from", "pagerduty", str(broken))
     assert not Incident.objects.exists()
+
+
+def test_an_entry_the_timeline_service_refuses_fails_its_record_naming_the_entry(
+    run_import: Any, fixture_copy: Any
+) -> None:
+    path = fixture_copy(FILE)
+    data = json.loads(path.read_text())
+    for entry in data["incidents"][0]["log_entries"]:
+        entry["summary"] = "x" * 25_000  # past the timeline's 20,000-character limit
+        entry.pop("channel", None)
+    path.write_text(json.dumps(data))
+
+    report = run_import("pagerduty", path)
+
+    assert report.counts == {"created": 1, "updated": 0, "unchanged": 0, "failed": 1}
+    error = report.errors[0]
+    assert (error.record, error.field) == ("pagerduty PT4KHLK", "entries[0].body")
+    assert "20000 characters" in error.message
+    assert not ImportedRecord.objects.filter(external_id="PT4KHLK").exists()
+    assert not TimelineEvent.all_objects.filter(body__startswith="xxxx").exists()

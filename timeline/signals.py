@@ -1,0 +1,7 @@
+"""Signals the timeline sends for writes Django's own model signals do not see."""
+
+from django.dispatch import Signal
+
+# Sent (sender=TimelineEvent, incident_id=…, events=[…]) after entries are added in bulk, inside the
+# writing transaction: `bulk_create` sends no post_save.
+events_added = Signal()
