@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
-from timeline.actors import actor_or_none
+from timeline.actors import actor_or_none, set_history_user
 from timeline.bounds import too_early
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
@@ -110,8 +113,7 @@ def timeline_event_add(
         is_key=is_key,
         external_id=external_id,
     )
-    event._history_user = actor_or_none(actor)  # type: ignore[attr-defined]
-    event._history_date = now  # type: ignore[attr-defined]
+    set_history_user(event, actor, at=now)
     event.save()
     return event
 
@@ -127,6 +129,57 @@ def system_event_add(
         body=body,
         occurred_at=occurred_at,
         source=EventSource.SYSTEM,
+    )
+
+
+@dataclass(frozen=True)
+class ImportedEvent:
+    """One entry of another instance's exported timeline, as it was written there."""
+
+    occurred_at: datetime
+    recorded_at: datetime
+    kind: str
+    body: str
+    author: Any = None
+    is_key: bool = False
+    external_id: str = ""
+    edited_at: datetime | None = None
+
+
+@transaction.atomic
+def timeline_events_import(
+    *, incident: Any, actor: Any, events: Sequence[ImportedEvent]
+) -> list[TimelineEvent]:
+    """Restore an exported timeline at once (source `import`), each entry checked as
+    `timeline_event_add` checks it and written with its history row, in bulk: an incident may
+    bring thousands. Errors name the field as `events.<field>`; nothing is saved then."""
+    for item in events:
+        errors = _validate(kind=item.kind, body=item.body, occurred_at=item.occurred_at)
+        if errors:
+            raise ValidationError({f"events.{field}": message for field, message in errors.items()})
+    rows = [
+        TimelineEvent(
+            incident=incident,
+            occurred_at=item.occurred_at,
+            recorded_at=item.recorded_at,
+            kind=item.kind,
+            body=item.body.strip(),
+            author=item.author,
+            source=EventSource.IMPORT,
+            is_key=item.is_key,
+            external_id=item.external_id,
+            edited_at=item.edited_at,
+        )
+        for item in events
+    ]
+    return list(
+        bulk_create_with_history(
+            rows,
+            TimelineEvent,
+            batch_size=1000,
+            default_user=actor_or_none(actor),
+            default_date=timezone.now(),
+        )
     )
 
 
@@ -156,7 +209,7 @@ def timeline_event_update(*, event: TimelineEvent, actor: Any, data: dict[str, A
     if changed:
         if "body" in data or "kind" in data or "occurred_at" in data:
             event.edited_at = timezone.now()
-        event._history_user = actor_or_none(actor)  # type: ignore[attr-defined]
+        set_history_user(event, actor)
         event.save()
     return event
 

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from incidents.permissions import can_edit_incident, is_admin
-from timeline.actors import actor_or_none
+from timeline.actors import actor_or_none, set_history_user
 from timeline.bounds import too_early
 
 __all__ = [
@@ -89,7 +89,3 @@ def check_past_moment(errors: dict[str, str], field: str, value: Any, *, what: s
         errors[field] = "Give a time with its timezone."
     elif value > timezone.now() + CLOCK_SKEW:
         errors[field] = f"{what} cannot be in the future."
-
-
-def set_history_user(instance: Any, actor: Any) -> None:
-    instance._history_user = actor_or_none(actor)

@@ -206,6 +206,33 @@ def incident_declare(
     return incident
 
 
+@transaction.atomic
+def incident_restore(
+    *,
+    actor: Any,
+    values: dict[str, Any],
+    services: Iterable[Any] = (),
+    participants: Iterable[Any] = (),
+) -> Incident:
+    """Create an incident restored from an export under this instance's next reference.
+
+    The record is taken as it was (status, times, roles): no status stamps, no system entry, no
+    event, so nobody is notified of history. Choices and the lifecycle are checked as on declare.
+    """
+    errors: dict[str, str] = {}
+    _check_choices(errors, values.get("severity"), values.get("status"))
+    _lifecycle_checks(errors, {field: values.get(field) for field in LIFECYCLE_FIELDS})
+    if errors:
+        raise ValidationError(errors)
+    number = _next_number()
+    incident = Incident(number=number, reference=f"INC-{number}", **values)
+    set_history_user(incident, actor)
+    incident.save()
+    incident.services.set(_services(services))
+    incident.participants.set([user for user in participants if user is not None])
+    return incident
+
+
 UPDATABLE = {
     "title",
     "summary",

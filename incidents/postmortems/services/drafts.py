@@ -25,7 +25,7 @@ from incidents.postmortems.choices import (
     SectionSource,
 )
 from incidents.postmortems.generation import build_bodies, due_date_for, load_record, seeded_body
-from incidents.postmortems.models import Postmortem, Revision, Section, SectionTemplate
+from incidents.postmortems.models import Postmortem, Review, Revision, Section, SectionTemplate
 from incidents.services.common import actor_or_none, require_edit
 
 GENERATE_JOB = "postmortems.generate"
@@ -276,6 +276,39 @@ def section_keep(*, postmortem: Postmortem, key: str, actor: Any) -> Section:
         section.stale = False
         section.save(update_fields=["stale"])
     return section
+
+
+@transaction.atomic
+def postmortem_restore(
+    *,
+    incident: Incident,
+    actor: Any,
+    values: dict[str, Any],
+    reviewers: Iterable[Any],
+    sections: Iterable[Section],
+    reviews: Iterable[Review],
+    origin: str,
+) -> Postmortem:
+    """Create the postmortem of a restored incident as it was exported, with one `import` revision.
+
+    `sections` and `reviews` are unsaved rows; this gives them the new postmortem."""
+    postmortem = Postmortem.objects.create(incident=incident, revision_number=0, **values)
+    postmortem.reviewers.set([user for user in reviewers if user is not None])
+    section_rows = list(sections)
+    for row in section_rows:
+        row.postmortem = postmortem
+    Section.objects.bulk_create(section_rows)
+    for review in reviews:
+        review.postmortem = postmortem
+        review.save()
+    _add_revision(
+        postmortem,
+        kind=RevisionKind.IMPORT,
+        reason=f"imported from {origin}",
+        actor=actor,
+        sections=section_rows,
+    )
+    return postmortem
 
 
 def user_for_id(user_id: Any) -> Any:
