@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from timeline.actors import actor_or_none, set_history_user
-from timeline.bounds import too_early
+from timeline.bounds import moment_error
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
 from timeline.softdelete import restore, soft_delete
@@ -75,13 +75,8 @@ def _validate(*, kind: str, body: str, occurred_at: datetime | None) -> dict[str
         errors["body"] = "Write what happened."
     elif len(body) > MAX_BODY_LENGTH:
         errors["body"] = f"Keep an entry under {MAX_BODY_LENGTH} characters."
-    if occurred_at is not None:
-        if timezone.is_naive(occurred_at):
-            errors["occurred_at"] = "Give a time with its timezone."
-        elif occurred_at > timezone.now() + timedelta(minutes=5):
-            errors["occurred_at"] = "An entry cannot be in the future."
-        elif too_early(occurred_at):
-            errors["occurred_at"] = str(too_early(occurred_at))
+    if occurred_at is not None and (error := moment_error(occurred_at, what="An entry")):
+        errors["occurred_at"] = error
     return errors
 
 

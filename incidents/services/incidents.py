@@ -18,7 +18,7 @@ from incidents.models import Counter, Incident, Service
 from incidents.permissions import is_responder
 from incidents.services.common import (
     actor_or_none,
-    check_not_future,
+    check_moment,
     check_text,
     require_edit,
     resolve_user,
@@ -116,7 +116,7 @@ def _apply_status_stamps(
 
 def _lifecycle_checks(errors: dict[str, str], values: dict[str, Any]) -> None:
     for field in LIFECYCLE_FIELDS:
-        check_not_future(errors, field, values.get(field))
+        check_moment(errors, field, values.get(field))
     for field, message in lifecycle_errors(values).items():
         errors.setdefault(field, message)
 
