@@ -52,6 +52,15 @@ class Api:
         return status, _json(raw)
 
 
+@dataclass
+class Acknowledged:
+    """The writes the API answered 2xx to while a service was down: each must be stored."""
+
+    events: int = 0
+    incidents: list[str] = field(default_factory=list)
+    actions: list[int] = field(default_factory=list)
+
+
 def _json(raw: bytes) -> Any:
     try:
         return json.loads(raw)
@@ -175,7 +184,7 @@ def scenario_redis(stack: Stack) -> list[str]:
     incident_ids = list(Incident.objects.filter(private=False).values_list("pk", flat=True)[:20])
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
     problems: list[str] = []
-    acknowledged = {"events": 0, "incidents": [], "actions": []}
+    acknowledged = Acknowledged()
     slowest = 0.0
 
     def write_round(tag: str, count: int) -> None:
@@ -189,7 +198,7 @@ def scenario_redis(stack: Stack) -> list[str]:
                 {"kind": "note", "body": f"redis-fault {tag} entry {index}"},
             )
             if status == 201:
-                acknowledged["events"] += 1  # type: ignore[operator]
+                acknowledged.events += 1
             else:
                 problems.append(f"{tag}: adding an entry answered {status}")
             status, body = api.send(
@@ -198,7 +207,7 @@ def scenario_redis(stack: Stack) -> list[str]:
                 {"title": f"redis-fault {tag} incident {index}", "severity": "SEV3"},
             )
             if status == 201:
-                acknowledged["incidents"].append(body["reference"])  # type: ignore[union-attr]
+                acknowledged.incidents.append(body["reference"])
             else:
                 problems.append(f"{tag}: declaring answered {status}: {body}")
             status, body = api.send(
@@ -207,7 +216,7 @@ def scenario_redis(stack: Stack) -> list[str]:
                 {"title": f"redis-fault {tag} action {index}", "owner": owner.username, "due_date": tomorrow},
             )
             if status == 201:
-                acknowledged["actions"].append(body["id"])  # type: ignore[union-attr]
+                acknowledged.actions.append(body["id"])
             else:
                 problems.append(f"{tag}: adding an action answered {status}: {body}")
             slowest = max(slowest, time.monotonic() - began)
@@ -217,7 +226,7 @@ def scenario_redis(stack: Stack) -> list[str]:
     log("  Redis stopped; writing …")
     began = time.monotonic()
     write_round("during", 8)
-    log(f"  {len(acknowledged['actions'])} action items and more written in {time.monotonic() - began:.1f} s "
+    log(f"  {len(acknowledged.actions)} action items and more written in {time.monotonic() - began:.1f} s "
         f"with the broker down (slowest round {slowest:.1f} s)")  # fmt: skip
     # The sweep is due while the broker is down: run it as beat would (same code path).
     sweep = subprocess.run(
@@ -255,18 +264,18 @@ def scenario_redis(stack: Stack) -> list[str]:
         problems.append(f"{failed} jobs failed")
 
     events = TimelineEvent.objects.filter(body__startswith="redis-fault ").count()
-    incidents = Incident.objects.filter(reference__in=acknowledged["incidents"]).count()
-    actions = RemediationAction.objects.filter(pk__in=acknowledged["actions"]).count()
-    declared, assigned_actions = len(acknowledged["incidents"]), len(acknowledged["actions"])
-    log(f"  writes acknowledged/stored: entries {acknowledged['events']}/{events}, "
+    incidents = Incident.objects.filter(reference__in=acknowledged.incidents).count()
+    actions = RemediationAction.objects.filter(pk__in=acknowledged.actions).count()
+    declared, assigned_actions = len(acknowledged.incidents), len(acknowledged.actions)
+    log(f"  writes acknowledged/stored: entries {acknowledged.events}/{events}, "
         f"incidents {declared}/{incidents}, actions {assigned_actions}/{actions}")  # fmt: skip
-    if events != acknowledged["events"] or incidents != len(acknowledged["incidents"]):
+    if events != acknowledged.events or incidents != len(acknowledged.incidents):
         problems.append("lost writes")
-    if actions != len(acknowledged["actions"]):
+    if actions != len(acknowledged.actions):
         problems.append("lost action items")
     assigned = Notification.objects.filter(recipient=owner, rule="action_assigned").count()
     due_soon = Notification.objects.filter(recipient=owner, rule="action_due_soon").count()
-    expected = len(acknowledged["actions"])
+    expected = len(acknowledged.actions)
     log(f"  notifications: assigned {assigned}, due soon {due_soon} (expected {expected} of each)")
     if assigned != expected:
         problems.append(f"assignment notifications: {assigned}, expected {expected}")

@@ -96,7 +96,7 @@ def resident_mb() -> float:
 
 
 def main() -> int:
-    from incidents.importers.base import importer_for
+    from incidents.importers.registry import importer_for
     from incidents.importers.runner import ImportReport, import_run
     from incidents.models import Incident
     from timeline.models import TimelineEvent

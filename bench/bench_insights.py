@@ -11,6 +11,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def build() -> tuple[object, object]:
     return admin, viewer
 
 
-def timed(label: str, call) -> None:  # type: ignore[no-untyped-def]
+def timed(label: str, call: Callable[[], object]) -> None:
     with CaptureQueriesContext(connection) as queries:
         began = time.perf_counter()
         call()

@@ -36,6 +36,14 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/hs_bench"
 SECRET = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
 
 
+def _match(pattern: str, output: str) -> str:
+    """Return the first group of `pattern` in wrk's report; a report without it is an error."""
+    found = re.search(pattern, output)
+    if found is None:
+        raise RuntimeError(f"wrk's report has no {pattern!r}:\n{output}")
+    return found.group(1)
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 
@@ -231,8 +239,8 @@ def wrk(
     finally:
         if script_file:
             os.unlink(script_file.name)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    rps = float(_match(r"Requests/sec:\s+([\d.]+)", output))
+    requests = int(_match(r"(\d+) requests in", output))
     percentiles = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", output, re.MULTILINE))
     errors = 0
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)

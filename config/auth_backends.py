@@ -20,7 +20,7 @@ class LoginRateLimitBackend(AxesStandaloneBackend):
     no attacker can call in a loop, so it is passed on to the next backend rather than refused.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,

@@ -41,7 +41,7 @@ class SoftDeletedAdmin(SimpleHistoryAdmin):
     """Lists deleted rows too (filter "deleted at"), with an action to restore them."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return self.model.all_objects.select_related("incident")  # type: ignore[attr-defined,no-any-return]
+        return self.model.all_objects.select_related("incident")
 
     @admin.action(description="Restore selected deleted rows")
     def restore(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:

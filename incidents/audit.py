@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import ForeignKey, Model
 from django.utils.text import capfirst
+from simple_history.utils import get_history_manager_for_model, get_history_model_for_model
 
 from incidents.choices import Audience, CauseCategory, CauseRole, CauseStatus
 from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
@@ -93,7 +94,7 @@ class AuditPage:
 
 
 def _history_rows(model: type[Model], incident: Incident, before: datetime | None, limit: int) -> list[Any]:
-    manager: Any = model.history  # type: ignore[attr-defined]
+    manager: Any = get_history_manager_for_model(model)
     lookup = {"id": incident.pk} if model is Incident else {"incident_id": incident.pk}
     qs = manager.filter(**lookup)
     if before is not None:
@@ -102,7 +103,7 @@ def _history_rows(model: type[Model], incident: Incident, before: datetime | Non
 
 
 def _all_versions(model: type[Model], ids: set[int]) -> list[Any]:
-    manager: Any = model.history  # type: ignore[attr-defined]
+    manager: Any = get_history_manager_for_model(model)
     return list(manager.filter(id__in=ids).order_by("id", "history_date", "history_id"))
 
 
@@ -229,7 +230,7 @@ def incident_audit(
         for earlier, later in zip(versions, versions[1:], strict=False):
             if earlier.id == later.id:
                 previous[(kind, later.history_id)] = earlier
-        history_model: Any = model.history.model  # type: ignore[attr-defined]
+        history_model: Any = get_history_model_for_model(model)
         m2m[kind] = _m2m_sets(history_model, [version.history_id for version in versions])
         for version in versions:
             for tracked in version.tracked_fields:
@@ -296,7 +297,7 @@ def incident_audit_count(*, incident: Incident) -> int:
     """Return how many saved versions make up the incident's trail (one COUNT per model)."""
     total = 0
     for _kind, model in MODELS:
-        manager: Any = model.history  # type: ignore[attr-defined]
+        manager: Any = get_history_manager_for_model(model)
         lookup = {"id": incident.pk} if model is Incident else {"incident_id": incident.pk}
         total += manager.filter(**lookup).count()
     return total

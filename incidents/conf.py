@@ -9,3 +9,10 @@ def hindsight_setting(key: str) -> Any:
     """Return HINDSIGHT[key] from the settings."""
     values: dict[str, Any] = getattr(settings, "HINDSIGHT", {})
     return values[key]
+
+
+def absolute_url(path: str) -> str:
+    """Return `path` on this site (SITE_URL) for emails, chat and webhooks; "" stays "", a full URL stays."""
+    if not path:
+        return ""
+    return path if path.startswith("http") else f"{settings.SITE_URL}{path}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -27,6 +28,14 @@ from timeline.timeparse import TimeParseError, parse_quick_time
 
 # datetime-local with seconds, so a milestone round-trips unchanged and only real edits are sent.
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+def set_choices(form: forms.BaseForm, name: str, choices: Iterable[tuple[str, str]]) -> None:
+    """Give the choice field `name` its choices, known only when the form is built."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name} is not a choice field.")
+    field.choices = list(choices)
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -117,7 +126,7 @@ class PastTimeField(forms.CharField):
         )
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> datetime | None:  # type: ignore[override]
+    def clean(self, value: Any) -> datetime | None:
         text = super().clean(value)
         if not text:
             return None
@@ -171,7 +180,7 @@ class TimelineFilterForm(forms.Form):
     def __init__(self, *args: Any, authors: list[tuple[str, str]], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "timeline-filter-%s")
         super().__init__(*args, **kwargs)
-        self.fields["by"].choices = [("", "Anyone"), *authors]  # type: ignore[attr-defined]
+        set_choices(self, "by", [("", "Anyone"), *authors])
 
     def filters(self) -> TimelineFilters:
         """The filters the valid fields ask for (an invalid one is left out, and says why)."""
@@ -217,9 +226,9 @@ class CauseForm(forms.Form):
         "means now. Give it when the status changes.",
     )
 
-    def __init__(self, *args: Any, evidence_choices: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, evidence_choices: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["evidence"].choices = list(evidence_choices)  # type: ignore[attr-defined]
+        set_choices(self, "evidence", evidence_choices)
 
 
 class ActionForm(forms.Form):
@@ -245,9 +254,9 @@ class ActionForm(forms.Form):
     )
     causes = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args: Any, cause_choices: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, cause_choices: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["causes"].choices = list(cause_choices)  # type: ignore[attr-defined]
+        set_choices(self, "causes", cause_choices)
 
 
 class ActionCloseForm(forms.Form):
@@ -284,7 +293,7 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = timezone_choices()  # type: ignore[attr-defined]
+        set_choices(self, "timezone", timezone_choices())
 
 
 class ApiTokenForm(forms.Form):

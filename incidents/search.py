@@ -16,10 +16,10 @@ when it loads (`incidents/postmortems/apps.py`), as it does for close checks.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, TextField, Value, When
@@ -154,11 +154,11 @@ def search_types() -> list[str]:
 
 def _incident_of(source: SearchSource, row: Any) -> Incident:
     if not source.incident_path:
-        return row  # type: ignore[no-any-return]
+        return row
     target = row
     for step in source.incident_path.split("__"):
         target = getattr(target, step)
-    return target  # type: ignore[no-any-return]
+    return target
 
 
 def _prefix(source: SearchSource, name: str) -> str:
@@ -195,9 +195,24 @@ class SearchResults:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, item: slice) -> list[SearchResult]:
+    def __iter__(self) -> Iterator[SearchResult]:
+        return iter(self[:MAX_RESULTS])
+
+    @overload
+    def __getitem__(self, item: int) -> SearchResult: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[SearchResult]: ...
+
+    def __getitem__(self, item: int | slice) -> SearchResult | list[SearchResult]:
         if not isinstance(item, slice):
-            raise TypeError("Search results are read in pages.")
+            # One result is the page of one from its position (each read ranks every source).
+            if item < 0:
+                item += len(self)
+            found = self[item : item + 1] if item >= 0 else []
+            if not found:
+                raise IndexError("No search result at that position.")
+            return found[0]
         start = item.start or 0
         stop = min(item.stop if item.stop is not None else MAX_RESULTS, MAX_RESULTS)
         if stop <= start:

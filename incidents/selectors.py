@@ -48,7 +48,7 @@ def incident_get(*, user: Any, reference: str | int) -> Incident | None:
     if incident is not None:
         # Found through the privacy rule for this user: later checks in this request need not ask
         # the database again (permissions.can_view_incident).
-        incident.visible_to_user_id = user.pk  # type: ignore[attr-defined]
+        incident.visible_to_user_id = user.pk
     return incident
 
 

@@ -9,10 +9,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+# How far ahead of this server's clock a given time may be (the client's clock may run fast).
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def too_early(value: datetime) -> str | None:
@@ -22,6 +27,18 @@ def too_early(value: datetime) -> str | None:
             f"Give a time from {EARLIEST:%Y-%m-%d} on; {value:%Y-%m-%d} is before anything Hindsight keeps."
         )
     return None
+
+
+def moment_error(value: Any, *, what: str = "This time") -> str | None:
+    """Return why `value` cannot be a recorded moment, else None: it must be an aware datetime,
+    no later than now (give or take CLOCK_SKEW) and not before EARLIEST. `what` names it."""
+    if not isinstance(value, datetime):
+        return "Give a date and time."
+    if timezone.is_naive(value):
+        return "Give a time with its timezone."
+    if value > timezone.now() + CLOCK_SKEW:
+        return f"{what} cannot be in the future."
+    return too_early(value)
 
 
 def range_error(value: date | datetime) -> str | None:

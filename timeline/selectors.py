@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from timeline.models import TimelineEvent, TimelineEventQuerySet
 
@@ -49,6 +49,20 @@ def last_activity_at(*, incident: Any) -> Any:
         .order_by("-recorded_at")
         .values_list("recorded_at", flat=True)
         .first()
+    )
+
+
+def latest_recorded_at(*, incident: Any) -> QuerySet[Any]:
+    """Return a one-value queryset: when the incident's latest visible entry was recorded.
+
+    Give `OuterRef("pk")` as the incident to use it as a subquery over many incidents.
+    """
+    return (
+        TimelineEvent.objects.filter(incident=incident)
+        .order_by()
+        .values("incident")
+        .annotate(latest=Max("recorded_at"))
+        .values("latest")
     )
 
 

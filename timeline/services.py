@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from timeline.actors import actor_or_none
-from timeline.bounds import too_early
+from timeline.actors import actor_or_none, set_history_user
+from timeline.bounds import moment_error
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
 from timeline.signals import events_added
@@ -76,13 +76,8 @@ def _validate(*, kind: str, body: str, occurred_at: datetime | None) -> dict[str
         errors["body"] = "Write what happened."
     elif len(body) > MAX_BODY_LENGTH:
         errors["body"] = f"Keep an entry under {MAX_BODY_LENGTH} characters."
-    if occurred_at is not None:
-        if timezone.is_naive(occurred_at):
-            errors["occurred_at"] = "Give a time with its timezone."
-        elif occurred_at > timezone.now() + timedelta(minutes=5):
-            errors["occurred_at"] = "An entry cannot be in the future."
-        elif too_early(occurred_at):
-            errors["occurred_at"] = str(too_early(occurred_at))
+    if occurred_at is not None and (error := moment_error(occurred_at, what="An entry")):
+        errors["occurred_at"] = error
     return errors
 
 
@@ -114,15 +109,15 @@ def timeline_event_add(
         is_key=is_key,
         external_id=external_id,
     )
-    event._history_user = actor_or_none(actor)  # type: ignore[attr-defined]
-    event._history_date = now  # type: ignore[attr-defined]
+    set_history_user(event, actor, at=now)
     event.save()
     return event
 
 
 @dataclass(frozen=True)
 class NewEntry:
-    """One entry for `timeline_events_add_many`: what `timeline_event_add` takes for one."""
+    """One entry for `timeline_events_add_many`: what `timeline_event_add` takes for one, and,
+    for a timeline restored from an export, when it was first recorded and last edited there."""
 
     actor: Any
     body: str
@@ -130,14 +125,17 @@ class NewEntry:
     occurred_at: datetime | None = None
     is_key: bool = False
     external_id: str = ""
+    recorded_at: datetime | None = None
+    edited_at: datetime | None = None
 
 
 @transaction.atomic
 def timeline_events_add_many(
     *, incident: Any, entries: Sequence[NewEntry], source: str = EventSource.IMPORT
 ) -> list[TimelineEvent]:
-    """Add many entries at once (imports): each validated as `timeline_event_add` validates one,
-    all written with their history rows in a few statements, the incident's record moved on once.
+    """Add many entries at once (imports, restored exports: an incident may bring thousands): each
+    validated as `timeline_event_add` validates one, all written with their history rows in a few
+    statements, the incident's record moved on once.
 
     A bad entry refuses the lot (ValidationError keyed `entries[i].field`); nothing is written.
     """
@@ -158,15 +156,16 @@ def timeline_events_add_many(
         event = TimelineEvent(
             incident=incident,
             occurred_at=entry.occurred_at or now,
-            recorded_at=now,
+            recorded_at=entry.recorded_at or now,
             kind=entry.kind,
             body=entry.body.strip(),
             author=actor if source not in (EventSource.SYSTEM, EventSource.WEBHOOK) else None,
             source=source,
             is_key=entry.is_key,
             external_id=entry.external_id,
+            edited_at=entry.edited_at,
         )
-        event._history_user = actor  # type: ignore[attr-defined]  # read by simple-history
+        set_history_user(event, actor, at=now)
         events.append(event)
     created = bulk_create_with_history(events, TimelineEvent, batch_size=500, default_date=now)
     events_added.send(sender=TimelineEvent, incident_id=incident.pk, events=created)
@@ -213,7 +212,7 @@ def timeline_event_update(*, event: TimelineEvent, actor: Any, data: dict[str, A
     if changed:
         if "body" in data or "kind" in data or "occurred_at" in data:
             event.edited_at = timezone.now()
-        event._history_user = actor_or_none(actor)  # type: ignore[attr-defined]
+        set_history_user(event, actor)
         event.save()
     return event
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from timeline.actors import actor_or_none
+from timeline.actors import actor_or_none, set_history_user
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -47,7 +47,7 @@ def soft_delete(instance: Any, *, actor: Any) -> None:
     if instance.deleted_at is None:
         instance.deleted_at = timezone.now()
         instance.deleted_by = actor_or_none(actor)
-        instance._history_user = actor_or_none(actor)
+        set_history_user(instance, actor)
         instance.save(update_fields=["deleted_at", "deleted_by"])
 
 
@@ -56,5 +56,5 @@ def restore(instance: Any, *, actor: Any) -> None:
     if instance.deleted_at is not None:
         instance.deleted_at = None
         instance.deleted_by = None
-        instance._history_user = actor_or_none(actor)
+        set_history_user(instance, actor)
         instance.save(update_fields=["deleted_at", "deleted_by"])

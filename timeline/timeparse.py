@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-# A clock time this far ahead of now is read as yesterday's (incidents cross midnight).
-FUTURE_TOLERANCE = timedelta(minutes=5)
+from timeline.bounds import CLOCK_SKEW
+
+# A clock time further ahead of now than the clock skew the services allow is read as yesterday's
+# (incidents cross midnight).
 
 _CLOCK = r"(?P<hour>[01]?\d|2[0-3])[:.h](?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?"
 _RELATIVE = re.compile(r"^-\s*(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m(?:in)?)?\s*(?:(?P<s>\d+)\s*s)?$")
@@ -74,7 +76,7 @@ def _parse(text: str | None, *, now: datetime, tz: tzinfo) -> datetime:
     clock_only = _CLOCK_ONLY.match(value)
     if clock_only:
         result = _localise(local_now.date(), _clock(clock_only), tz)
-        if result > now + FUTURE_TOLERANCE:
+        if result > now + CLOCK_SKEW:
             result = _localise(local_now.date() - timedelta(days=1), _clock(clock_only), tz)
         return result
 

@@ -57,7 +57,9 @@ class AlertmanagerPayloadSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True), required=False
     )
     externalURL = serializers.CharField(required=False, allow_blank=True)  # noqa: N815
-    alerts = AlertSerializer(many=True, max_length=1000)  # type: ignore[call-arg]
+    alerts: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=AlertSerializer(), max_length=1000
+    )
 
 
 class GrafanaAlertSerializer(AlertSerializer):
@@ -75,7 +77,9 @@ class GrafanaPayloadSerializer(AlertmanagerPayloadSerializer):
     title = serializers.CharField(required=False, allow_blank=True)
     state = serializers.CharField(required=False, allow_blank=True)
     message = serializers.CharField(required=False, allow_blank=True)
-    alerts = GrafanaAlertSerializer(many=True, max_length=1000)  # type: ignore[call-arg,assignment]
+    alerts: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=GrafanaAlertSerializer(), max_length=1000
+    )
 
 
 HookResultSerializer = inline_serializer(

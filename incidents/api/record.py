@@ -107,7 +107,7 @@ class CauseViewSet(RestoreMixin):
         return cause
 
     def deleted_row(self, id: str) -> Cause:
-        return self._cause(id, include_deleted=True)  # type: ignore[no-any-return]
+        return self._cause(id, include_deleted=True)
 
     def restore_row(self, row: Cause, *, actor: Any) -> Cause:
         return services.cause_restore(cause=row, actor=actor)

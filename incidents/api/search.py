@@ -94,6 +94,6 @@ class SearchView(APIView):
             since=params.get("since"),
         )
         paginator = self.pagination_class()
-        page: list[Any] | None = paginator.paginate_queryset(results, request, view=self)  # type: ignore[arg-type]
+        page: list[Any] | None = paginator.paginate_queryset(results, request, view=self)  # type: ignore[arg-type]  # SearchResults pages by len and slices, not a Sequence
         data = SearchResultSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)

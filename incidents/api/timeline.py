@@ -31,7 +31,7 @@ from timeline.models import TimelineEvent
 class TimelineEventSerializer(serializers.ModelSerializer):
     incident = serializers.CharField(source="incident.reference", help_text="Incident reference.")
     kind = serializers.ChoiceField(choices=EventKind.choices)
-    source = serializers.ChoiceField(choices=EventSource.choices)  # type: ignore[assignment]
+    source = serializers.ChoiceField(choices=EventSource.choices)  # type: ignore[assignment]  # a field, not Field.source
     author = serializers.SerializerMethodField()
     occurred_at = ApiDateTimeField()
     recorded_at = ApiDateTimeField()

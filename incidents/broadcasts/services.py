@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 
 from incidents.choices import Audience
+from incidents.conf import absolute_url
 from incidents.events import IncidentEvent, IncidentEventName
 from incidents.jobs import job_enqueue
 from incidents.models import Incident, Service
@@ -34,16 +34,12 @@ FOLLOWERS_JOB = "broadcasts.notify_followers"
 STATUS_SUBSCRIBERS_JOB = "broadcasts.notify_status_subscribers"
 
 
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
 def event_message(event: IncidentEvent) -> dict[str, Any]:
     """Return what the event says, vendor-neutral: a headline, a few facts, a link."""
     incident = event.incident
     ref, title = incident.reference, incident.title
     detail = event.detail
-    url = absolute(reverse("incident-detail", args=[ref]))
+    url = absolute_url(reverse("incident-detail", args=[ref]))
     text = ""
     if event.name == IncidentEventName.DECLARED:
         headline = f"{ref} declared: {title}"
@@ -55,7 +51,7 @@ def event_message(event: IncidentEvent) -> dict[str, Any]:
         headline = f"{ref} resolved: {title}"
     elif event.name == IncidentEventName.POSTMORTEM_PUBLISHED:
         headline = f"Postmortem published for {ref}: {title}"
-        url = absolute(reverse("postmortem-editor", args=[ref]))
+        url = absolute_url(reverse("postmortem-editor", args=[ref]))
     else:
         audience = "Public" if detail.get("audience") == Audience.PUBLIC else "Internal"
         headline = f"{ref} {audience.lower()} update ({detail.get('status')}): {title}"

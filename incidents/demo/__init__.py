@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from incidents.choices import Role
-from incidents.demo import history, outage
+from incidents.demo import after_outage, before_outage, outage
 from incidents.demo.clock import DemoClock, demo_clock
 from incidents.demo.story import Story
 from incidents.models import Incident
@@ -83,10 +83,10 @@ def load_demo(out: Output) -> int:
         existing = set(Incident.objects.values_list("title", flat=True))
 
         plan = [
-            *history.stories(now),
+            *before_outage.stories(now),
             (outage.TITLE, seed_start, None),
             ("Web app shows a blank page after sign-in", seed_start + timedelta(minutes=18), None),
-            *history.recent(now),
+            *after_outage.recent(now),
         ]
         for title, start, teller in plan:
             if title in existing:
@@ -98,7 +98,7 @@ def load_demo(out: Output) -> int:
                 original = Incident.objects.filter(title=outage.TITLE).first()
                 if original is None:
                     continue
-                history.blank_page_duplicate(story, original)
+                after_outage.blank_page_duplicate(story, original)
                 incident = story.record
             else:
                 teller(story)

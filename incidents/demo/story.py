@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,8 @@ from timeline.services import timeline_event_add
 
 # People write an entry a little after the thing happened.
 WRITE_DELAY = timedelta(minutes=1)
+# Story times are minutes after the start: a day is this many.
+DAY = 24 * 60
 
 
 class Story:
@@ -195,3 +197,7 @@ class Story:
             actor=self.users[by],
             data={"status": ActionStatus.WONT_DO, "completion_note": reason},
         )
+
+
+# (title, teller). Tellers get the story's start time; the order is the order of declaration.
+Teller = Callable[[Story], None]

@@ -13,9 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from incidents.importers.base import sources
 from incidents.importers.jobs import IMPORT_JOB
 from incidents.importers.management.commands.import_incidents import parse_map
+from incidents.importers.registry import sources
 from incidents.jobs import job_enqueue
 from incidents.models import Job
 from incidents.models.jobs import JobStatus

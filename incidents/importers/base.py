@@ -1,4 +1,4 @@
-"""The importer interface and the registry of sources."""
+"""The importer interface every source implements (the registry of sources is registry.py)."""
 
 from __future__ import annotations
 
@@ -63,31 +63,3 @@ class Importer:
             ) from error
         except OSError as error:
             raise ImportFileError(f"Cannot read {file.name}: {error.strerror}.") from error
-
-
-_REGISTRY: dict[str, type[Importer]] = {}
-
-
-def register(cls: type[Importer]) -> type[Importer]:
-    _REGISTRY[cls.source] = cls
-    return cls
-
-
-def importer_for(source: str, **options: Any) -> Importer:
-    _load()
-    try:
-        return _REGISTRY[source](**options)
-    except KeyError as error:
-        raise ImportFileError(
-            f"No importer called {source!r}; choose one of {', '.join(sorted(_REGISTRY))}."
-        ) from error
-
-
-def sources() -> list[tuple[str, str]]:
-    """(name, label) of every importer, for forms and help texts."""
-    _load()
-    return sorted((name, cls.label) for name, cls in _REGISTRY.items())
-
-
-def _load() -> None:
-    from incidents.importers import csv, jira, opsgenie, pagerduty  # noqa: F401 — they register

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from incidents.choices import LIFECYCLE_FIELDS
-from incidents.importers.base import Importer, ImportFileError, Parsed, register
+from incidents.importers.base import Importer, ImportFileError, Parsed
 from incidents.importers.common import first_line
 from incidents.importers.records import PersonRef, RecordError, SourceRecord, parse_time
 
@@ -67,7 +67,6 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-@register
 class CsvImporter(Importer):
     source = "csv"
     label = "CSV (one row per incident, columns mapped)"

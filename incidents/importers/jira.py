@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from incidents.importers.base import Importer, ImportFileError, Parsed, register
+from incidents.importers.base import Importer, ImportFileError, Parsed
 from incidents.importers.common import first_line, need_dict, need_list, obj
 from incidents.importers.records import (
     ActionRecord,
@@ -79,7 +79,6 @@ def _name(value: Any) -> str:
     return text(value)
 
 
-@register
 class JiraImporter(Importer):
     source = "jira"
     label = "Jira (REST v3 search result or JSON export of postmortem issues)"

@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from incidents.importers.base import ImportFileError, importer_for
+from incidents.importers.base import ImportFileError
+from incidents.importers.registry import importer_for
 from incidents.importers.runner import ImportReport, import_run
 from incidents.jobs import job_handler
 from incidents.models import Job

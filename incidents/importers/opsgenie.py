@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from incidents.importers.base import Importer, ImportFileError, Parsed, register
+from incidents.importers.base import Importer, ImportFileError, Parsed
 from incidents.importers.common import first_line, need_dict, need_list, obj
 from incidents.importers.records import (
     EntryRecord,
@@ -95,7 +95,6 @@ def _log_kind(log: str) -> str:
     return EventKind.NOTE
 
 
-@register
 class OpsgenieImporter(Importer):
     source = "opsgenie"
     label = "Opsgenie (alerts, incidents with timelines and notes, postmortems)"

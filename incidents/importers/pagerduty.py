@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from incidents.importers.base import Importer, ImportFileError, Parsed, register
+from incidents.importers.base import Importer, ImportFileError, Parsed
 from incidents.importers.common import first_line, need_dict, need_list, obj
 from incidents.importers.records import EntryRecord, PersonRef, RecordError, SourceRecord, parse_time, text
 from timeline.choices import EventKind
@@ -58,7 +58,6 @@ def _person(reference: Any) -> PersonRef | None:
     )
 
 
-@register
 class PagerDutyImporter(Importer):
     source = "pagerduty"
     label = "PagerDuty (REST API v2 incidents + log entries)"

@@ -89,6 +89,6 @@ class SimilarIncidentsView(APIView):
         incident = incident_or_404(request.user, id)
         matches = similar_incidents(user=request.user, incident=incident)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(matches, request, view=self)  # type: ignore[arg-type]
+        page = paginator.paginate_queryset(matches, request, view=self)
         data = SimilarIncidentSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)

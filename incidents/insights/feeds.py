@@ -17,7 +17,7 @@ from incidents.models import StatusUpdate
 FEED_LENGTH = 50
 
 
-class PublicUpdatesFeed(Feed):  # type: ignore[type-arg]
+class PublicUpdatesFeed(Feed):
     feed_type = Atom1Feed
     title = "Hindsight status"
     subtitle = "Public updates on incidents."

@@ -87,7 +87,9 @@ def mark_public_postmortems(incidents: list[Incident]) -> None:
         .values_list("incident_id", flat=True)
     )
     for incident in incidents:
-        incident.public_postmortem_url = (  # type: ignore[attr-defined]
+        # A display attribute for the status page's template, not a field: `row` is typed Any.
+        row: Any = incident
+        row.public_postmortem_url = (
             reverse("status-postmortem", args=[incident.reference]) if incident.pk in public else ""
         )
 

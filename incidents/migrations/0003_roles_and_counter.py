@@ -1,11 +1,13 @@
 """Create the role groups (viewer, responder, admin) and the incident reference counter."""
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 ROLES = ("viewer", "responder", "admin")
 
 
-def create(apps, schema_editor):  # type: ignore[no-untyped-def]
+def create(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Group = apps.get_model("auth", "Group")
     Counter = apps.get_model("incidents", "Counter")
     for name in ROLES:
@@ -13,7 +15,7 @@ def create(apps, schema_editor):  # type: ignore[no-untyped-def]
     Counter.objects.get_or_create(name="incident", defaults={"value": 0})
 
 
-def remove(apps, schema_editor):  # type: ignore[no-untyped-def]
+def remove(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
 
 

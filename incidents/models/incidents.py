@@ -141,6 +141,10 @@ class Incident(models.Model):
 
     objects = IncidentQuerySet.as_manager()
 
+    # Not a column: selectors.incident_get sets it on an incident it read through the privacy
+    # rule for this user, so permissions.can_view_incident need not ask the database again.
+    visible_to_user_id: int | None
+
     class Meta:
         ordering = ["-started_at", "-number"]
         indexes = [

@@ -27,14 +27,15 @@ from incidents.choices import (
     Severity,
     Status,
 )
-from incidents.lifecycle import lifecycle_errors
 from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
-from incidents.postmortems.choices import PostmortemStatus, ReviewDecision, RevisionKind, SectionSource
+from incidents.postmortems.choices import PostmortemStatus, ReviewDecision, SectionSource
 from incidents.postmortems.exports import EXPORT_FORMAT
-from incidents.postmortems.models import Postmortem, Review, Revision, Section
-from incidents.services.incidents import _next_number, service_get_or_create
+from incidents.postmortems.models import Review, Section
+from incidents.postmortems.services import postmortem_restore
+from incidents.services import incident_restore
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
+from timeline.services import NewEntry, timeline_events_add_many
 
 
 def _when(value: Any, field: str, *, required: bool = False) -> datetime | None:
@@ -107,48 +108,51 @@ def incident_import(*, data: Any) -> Incident:
         field: _when(source.get(field), field, required=field == "started_at") for field in LIFECYCLE_FIELDS
     }
     times["detected_at"] = times["detected_at"] or times["started_at"]
-    errors = lifecycle_errors(times)
-    if errors:
-        raise ValidationError(errors)
-    number = _next_number()
-    incident = Incident.objects.create(
-        number=number,
-        reference=f"INC-{number}",
-        title=str(source.get("title") or "Imported incident")[:200],
-        summary=str(source.get("summary") or ""),
-        impact=str(source.get("impact") or ""),
-        severity=_choice(source.get("severity"), Severity.values, "severity"),
-        status=_choice(source.get("status"), Status.values, "status"),
-        private=bool(source.get("private")),
-        tags=[str(tag) for tag in source.get("tags") or []][:20],
-        false_alarm=bool(source.get("false_alarm")),
-        commander=people.get(source.get("commander")),
-        reporter=people.get(source.get("reporter")),
-        **times,
+    incident = incident_restore(
+        actor=None,
+        values={
+            "title": str(source.get("title") or "Imported incident")[:200],
+            "summary": str(source.get("summary") or ""),
+            "impact": str(source.get("impact") or ""),
+            "severity": _choice(source.get("severity"), Severity.values, "severity"),
+            "status": _choice(source.get("status"), Status.values, "status"),
+            "private": bool(source.get("private")),
+            "tags": [str(tag) for tag in source.get("tags") or []][:20],
+            "false_alarm": bool(source.get("false_alarm")),
+            "commander": people.get(source.get("commander")),
+            "reporter": people.get(source.get("reporter")),
+            **times,
+        },
+        services=source.get("services") or [],
+        participants=[people.get(name) for name in source.get("participants") or []],
     )
-    incident.services.set([service_get_or_create(name) for name in source.get("services") or []])
-    participants = [people.get(name) for name in source.get("participants") or []]
-    incident.participants.set([user for user in participants if user is not None])
 
-    event_map: dict[Any, TimelineEvent] = {}
-    events = []
-    for item in data.get("events") or []:
+    items = [item for item in data.get("events") or [] if isinstance(item, dict)]
+    imported = []
+    for item in items:
         occurred = _when(item.get("occurred_at"), "events.occurred_at", required=True) or timezone.now()
-        event = TimelineEvent(
-            incident=incident,
-            occurred_at=occurred,
-            recorded_at=_when(item.get("recorded_at"), "events.recorded_at") or occurred,
-            kind=_choice(item.get("kind"), EventKind.values, "events.kind"),
-            body=str(item.get("body") or "(empty)"),
-            author=people.get(item.get("author")),
-            source=EventSource.IMPORT,
-            is_key=bool(item.get("is_key")),
-            external_id=str(item.get("external_id") or "")[:200],
-            edited_at=_when(item.get("edited_at"), "events.edited_at"),
+        imported.append(
+            NewEntry(
+                actor=people.get(item.get("author")),
+                occurred_at=occurred,
+                recorded_at=_when(item.get("recorded_at"), "events.recorded_at") or occurred,
+                kind=_choice(item.get("kind"), EventKind.values, "events.kind"),
+                body=str(item.get("body") or "(empty)"),
+                is_key=bool(item.get("is_key")),
+                external_id=str(item.get("external_id") or "")[:200],
+                edited_at=_when(item.get("edited_at"), "events.edited_at"),
+            )
         )
-        events.append(event)
-        event_map[item.get("id")] = event
-    TimelineEvent.objects.bulk_create(events, batch_size=1000)
+    try:
+        events = timeline_events_add_many(incident=incident, entries=imported, source=EventSource.IMPORT)
+    except ValidationError as error:
+        # The service names entries by position; the export's field is `events.<field>`.
+        raise ValidationError(
+            {f"events.{name.partition('].')[2]}": messages for name, messages in error.message_dict.items()}
+        ) from error
+    event_map: dict[Any, TimelineEvent] = {
+        item.get("id"): event for item, event in zip(items, events, strict=True)
+    }
 
     cause_map: dict[Any, Cause] = {}
     for item in data.get("causes") or []:
@@ -200,55 +204,39 @@ def incident_import(*, data: Any) -> Incident:
 def _import_postmortem(incident: Incident, source: Any, people: _People, *, origin: str) -> None:
     if not isinstance(source, dict):
         return
-    postmortem = Postmortem.objects.create(
+    postmortem_restore(
         incident=incident,
-        status=_choice(source.get("status"), PostmortemStatus.values, "postmortem.status"),
-        due_date=_day(source.get("due_date"), "postmortem.due_date"),
-        published_at=_when(source.get("published_at"), "postmortem.published_at"),
-        public=bool(source.get("public")),
-        revision_number=1,
-    )
-    reviewers = [people.get(name) for name in source.get("reviewers") or []]
-    postmortem.reviewers.set([user for user in reviewers if user is not None])
-    sections = [
-        Section(
-            postmortem=postmortem,
-            key=str(item.get("key"))[:50],
-            title=str(item.get("title") or item.get("key"))[:200],
-            position=int(item.get("position") or position),
-            source=_choice(item.get("source"), SectionSource.values, "postmortem.sections.source"),
-            prompt=str(item.get("prompt") or ""),
-            body=str(item.get("body") or ""),
-            generated_body=str(item.get("generated_body") or ""),
-            edited=bool(item.get("edited")),
-            stale=bool(item.get("stale")),
-        )
-        for position, item in enumerate(source.get("sections") or [])
-        if isinstance(item, dict) and item.get("key")
-    ]
-    Section.objects.bulk_create(sections)
-    for item in source.get("reviews") or []:
-        Review.objects.create(
-            postmortem=postmortem,
-            reviewer=people.get(item.get("reviewer")),
-            decision=_choice(item.get("decision"), ReviewDecision.values, "postmortem.reviews.decision"),
-            comment=str(item.get("comment") or ""),
-            revision_number=int(item.get("revision_number") or 0),
-        )
-    Revision.objects.create(
-        postmortem=postmortem,
-        number=1,
-        kind=RevisionKind.IMPORT,
-        reason=f"imported from {origin}"[:300],
-        snapshot=[
-            {
-                "key": s.key,
-                "title": s.title,
-                "source": s.source,
-                "body": s.body,
-                "edited": s.edited,
-                "stale": s.stale,
-            }
-            for s in sections
+        actor=None,
+        values={
+            "status": _choice(source.get("status"), PostmortemStatus.values, "postmortem.status"),
+            "due_date": _day(source.get("due_date"), "postmortem.due_date"),
+            "published_at": _when(source.get("published_at"), "postmortem.published_at"),
+            "public": bool(source.get("public")),
+        },
+        reviewers=[people.get(name) for name in source.get("reviewers") or []],
+        sections=[
+            Section(
+                key=str(item.get("key"))[:50],
+                title=str(item.get("title") or item.get("key"))[:200],
+                position=int(item.get("position") or position),
+                source=_choice(item.get("source"), SectionSource.values, "postmortem.sections.source"),
+                prompt=str(item.get("prompt") or ""),
+                body=str(item.get("body") or ""),
+                generated_body=str(item.get("generated_body") or ""),
+                edited=bool(item.get("edited")),
+                stale=bool(item.get("stale")),
+            )
+            for position, item in enumerate(source.get("sections") or [])
+            if isinstance(item, dict) and item.get("key")
         ],
+        reviews=[
+            Review(
+                reviewer=people.get(item.get("reviewer")),
+                decision=_choice(item.get("decision"), ReviewDecision.values, "postmortem.reviews.decision"),
+                comment=str(item.get("comment") or ""),
+                revision_number=int(item.get("revision_number") or 0),
+            )
+            for item in source.get("reviews") or []
+        ],
+        origin=origin,
     )

@@ -13,11 +13,10 @@ urlpatterns = [
     path(f"{BASE}sections/<slug:key>/refresh/", views.section_refresh, name="postmortem-section-refresh"),
     path(f"{BASE}sections/<slug:key>/keep/", views.section_keep, name="postmortem-section-keep"),
     path(f"{BASE}reviewers/", views.reviewers, name="postmortem-reviewers"),
-    path(f"{BASE}submit/", views.submit, name="postmortem-submit"),
-    path(f"{BASE}approve/", views.approve, name="postmortem-approve"),
-    path(f"{BASE}request-changes/", views.request_changes, name="postmortem-request-changes"),
-    path(f"{BASE}publish/", views.publish, name="postmortem-publish"),
-    path(f"{BASE}reopen/", views.reopen, name="postmortem-reopen"),
+    *(
+        path(f"{BASE}{step}/", views.review_step, {"step": step}, name=f"postmortem-{step}")
+        for step in views.REVIEW_STEPS
+    ),
     path(f"{BASE}diff/", views.diff, name="postmortem-diff"),
     path(f"{BASE}read/", views.read, name="postmortem-read"),
     path(f"{BASE}export/", views.export, name="postmortem-export"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -268,73 +270,57 @@ def reviewers(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def submit(request: HttpRequest, reference: str) -> HttpResponse:
-    postmortem = _postmortem(request, reference)
-    return _guard(
-        request,
-        postmortem,
-        lambda: services.postmortem_submit(postmortem=postmortem, actor=request.user),
-        success="Sent for review.",
-    )
-
-
 def _comment(request: HttpRequest) -> str:
     form = CommentForm(request.POST)
     return form.cleaned_data["comment"] if form.is_valid() else ""
 
 
-@login_required
-@require_POST
-def approve(request: HttpRequest, reference: str) -> HttpResponse:
-    postmortem = _postmortem(request, reference)
-    comment = _comment(request)
-    return _guard(
-        request,
-        postmortem,
-        lambda: services.postmortem_approve(postmortem=postmortem, actor=request.user, comment=comment),
-        success="Approved.",
-    )
+def _public(request: HttpRequest) -> bool:
+    return request.POST.get("public") == "on"
+
+
+# What each form field of a review step is read as.
+STEP_INPUTS: dict[str, Callable[[HttpRequest], Any]] = {"comment": _comment, "public": _public}
+
+
+@dataclass(frozen=True)
+class ReviewStep:
+    """One button of the review workflow: the service that takes the step, what it reads from the
+    form, and what the editor says once it is done. The service refuses a step the postmortem's
+    status does not allow (a ValidationError, shown as a message)."""
+
+    service: Callable[..., Postmortem]
+    success: str
+    inputs: tuple[str, ...] = ()
+
+
+# The postmortem's lifecycle as the editor's buttons walk it (PRODUCT.md: draft -> in review ->
+# approved -> published, back to draft on changes requested or reopen). urls.py gives each its URL.
+REVIEW_STEPS: dict[str, ReviewStep] = {
+    "submit": ReviewStep(services.postmortem_submit, "Sent for review."),
+    "approve": ReviewStep(services.postmortem_approve, "Approved.", inputs=("comment",)),
+    "request-changes": ReviewStep(
+        services.postmortem_request_changes,
+        "Changes requested; the postmortem is a draft again.",
+        inputs=("comment",),
+    ),
+    "publish": ReviewStep(services.postmortem_publish, "Published.", inputs=("public",)),
+    "reopen": ReviewStep(services.postmortem_reopen, "Reopened as a draft."),
+}
 
 
 @login_required
 @require_POST
-def request_changes(request: HttpRequest, reference: str) -> HttpResponse:
+def review_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
+    """Take one step of the review workflow (submit, approve, request changes, publish, reopen)."""
+    review = REVIEW_STEPS[step]
     postmortem = _postmortem(request, reference)
-    comment = _comment(request)
+    inputs = {name: STEP_INPUTS[name](request) for name in review.inputs}
     return _guard(
         request,
         postmortem,
-        lambda: services.postmortem_request_changes(
-            postmortem=postmortem, actor=request.user, comment=comment
-        ),
-        success="Changes requested; the postmortem is a draft again.",
-    )
-
-
-@login_required
-@require_POST
-def publish(request: HttpRequest, reference: str) -> HttpResponse:
-    postmortem = _postmortem(request, reference)
-    public = request.POST.get("public") == "on"
-    return _guard(
-        request,
-        postmortem,
-        lambda: services.postmortem_publish(postmortem=postmortem, actor=request.user, public=public),
-        success="Published.",
-    )
-
-
-@login_required
-@require_POST
-def reopen(request: HttpRequest, reference: str) -> HttpResponse:
-    postmortem = _postmortem(request, reference)
-    return _guard(
-        request,
-        postmortem,
-        lambda: services.postmortem_reopen(postmortem=postmortem, actor=request.user),
-        success="Reopened as a draft.",
+        lambda: review.service(postmortem=postmortem, actor=request.user, **inputs),
+        success=review.success,
     )
 
 

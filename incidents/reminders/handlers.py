@@ -23,9 +23,7 @@ def _assigned_since(action: RemediationAction) -> datetime:
     reminder key deduplicates retries while a later, separate assignment is a new reminder.
     """
     since = action.created_at
-    for owner_id, moment in action.history.order_by(
-        "-history_date", "-history_id"
-    ).values_list(  # type: ignore[attr-defined]
+    for owner_id, moment in action.history.order_by("-history_date", "-history_id").values_list(
         "owner_id", "history_date"
     )[:200]:
         if owner_id != action.owner_id:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from incidents.conf import absolute_url
 from incidents.reminders.models import Reminder, Rule
 
 
@@ -99,12 +100,6 @@ def body_lines(rule: str, context: dict[str, Any], *, in_app: bool = False) -> l
     return lines
 
 
-def absolute(path: str) -> str:
-    if not path:
-        return ""
-    return path if path.startswith("http") else f"{settings.SITE_URL}{path}"
-
-
 @dataclass(frozen=True)
 class Message:
     subject: str
@@ -115,8 +110,8 @@ class Message:
 def email_links() -> tuple[str, str]:
     # Reversed once per batch of emails, not per email: reverse() costs more than the rest of a row.
     marker = "TOKEN"
-    snooze = absolute(reverse("reminders:snooze-link", args=[marker]))
-    return snooze, absolute(reverse("reminders:preferences"))
+    snooze = absolute_url(reverse("reminders:snooze-link", args=[marker]))
+    return snooze, absolute_url(reverse("reminders:preferences"))
 
 
 def email_message(reminder: Reminder, *, snooze_token: str, links: tuple[str, str] | None = None) -> Message:
@@ -130,7 +125,7 @@ def email_message(reminder: Reminder, *, snooze_token: str, links: tuple[str, st
         "headline": headline(reminder.rule, context),
         "lines": body_lines(reminder.rule, context),
         "context": context,
-        "url": "" if context.get("redacted") else absolute(context.get("url", "")),
+        "url": "" if context.get("redacted") else absolute_url(context.get("url", "")),
         "snooze_day_url": f"{snooze_base}?for=1d",
         "snooze_week_url": f"{snooze_base}?for=1w",
         "settings_url": settings_url,
@@ -149,7 +144,7 @@ def email_message(reminder: Reminder, *, snooze_token: str, links: tuple[str, st
 def webhook_payload(reminder: Reminder) -> dict[str, Any]:
     """Return Slack-compatible JSON (`text`), with Hindsight's fields alongside."""
     context = reminder.context
-    url = absolute(context.get("url", ""))
+    url = absolute_url(context.get("url", ""))
     title = headline(reminder.rule, context)
     who = reminder.recipient.get_username()
     text = f"{title} — for @{who}" + (f" <{url}|open>" if url else "")

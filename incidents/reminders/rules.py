@@ -24,7 +24,7 @@ from incidents.conf import hindsight_setting
 from incidents.models import Incident, RemediationAction, StatusUpdate
 from incidents.reminders.models import ObjectType, Rule
 from incidents.reminders.quiet import QuietHours
-from timeline.models import TimelineEvent
+from timeline import selectors as timeline_selectors
 
 
 @dataclass
@@ -286,13 +286,7 @@ def postmortem_rule(*, now: datetime, batch_size: int) -> Iterator[list[Candidat
 def quiet_incident_rule(*, now: datetime, batch_size: int) -> Iterator[list[Candidate]]:
     """Live SEV1/SEV2 incidents with no timeline entry or status update for a while → commander."""
     thresholds: dict[str, timedelta] = hindsight_setting("REMINDER_QUIET_INCIDENT_AFTER")
-    last_event = (
-        TimelineEvent.objects.filter(incident=OuterRef("pk"))
-        .order_by()
-        .values("incident")
-        .annotate(latest=Max("recorded_at"))
-        .values("latest")
-    )
+    last_event = timeline_selectors.latest_recorded_at(incident=OuterRef("pk"))
     last_update = (
         StatusUpdate.objects.filter(incident=OuterRef("pk"))
         .order_by()
@@ -311,7 +305,7 @@ def quiet_incident_rule(*, now: datetime, batch_size: int) -> Iterator[list[Cand
             recipient = incident.commander if _usable(incident.commander) else incident.reporter
             if not _usable(recipient):
                 continue
-            moments = [incident.detected_at, incident.last_event_at, incident.last_update_at]  # type: ignore[attr-defined]
+            moments = [incident.detected_at, incident.last_event_at, incident.last_update_at]
             last_activity = max(moment for moment in moments if moment is not None)
             threshold = thresholds[incident.severity]
             silence = now - last_activity
@@ -365,7 +359,7 @@ def digest_rule(*, now: datetime, batch_size: int) -> Iterator[list[Candidate]]:
             .order_by("due_date", "pk")
         )
         for action in actions:
-            items[action.owner_id].append(action)  # type: ignore[index]
+            items[action.owner_id].append(action)
         batch: list[Candidate] = []
         for user_pk, (user, local_today) in due_today.items():
             year, week, _ = local_today.isocalendar()

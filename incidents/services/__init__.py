@@ -3,7 +3,13 @@
 from .accounts import api_token_create, api_token_revoke, calendar_token_reset, profile_for, profile_update
 from .actions import action_add, action_delete, action_restore, action_update
 from .causes import cause_add, cause_delete, cause_restore, cause_update
-from .incidents import incident_add_participant, incident_declare, incident_update, service_get_or_create
+from .incidents import (
+    incident_add_participant,
+    incident_declare,
+    incident_restore,
+    incident_update,
+    service_get_or_create,
+)
 from .updates import status_update_post
 
 __all__ = [
@@ -20,6 +26,7 @@ __all__ = [
     "cause_update",
     "incident_add_participant",
     "incident_declare",
+    "incident_restore",
     "incident_update",
     "profile_for",
     "profile_update",

@@ -12,7 +12,7 @@ from incidents.choices import CauseCategory, CauseRole, CauseStatus
 from incidents.models import Cause, Incident
 from incidents.services.common import (
     actor_or_none,
-    check_past_moment,
+    check_moment,
     check_text,
     require_admin,
     require_edit,
@@ -71,7 +71,7 @@ def cause_add(
     require_edit(actor, incident)
     errors: dict[str, str] = {}
     _check(errors, category=category, role=role, status=status, description=description)
-    check_past_moment(errors, "status_changed_at", status_changed_at, what="A change of status")
+    check_moment(errors, "status_changed_at", status_changed_at, what="A change of status")
     if errors:
         raise ValidationError(errors)
     events = _evidence(incident, evidence)
@@ -109,7 +109,7 @@ def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
     errors: dict[str, str] = {}
     _check(errors, **merged)
     changed_at = data.get("status_changed_at")
-    check_past_moment(errors, "status_changed_at", changed_at, what="A change of status")
+    check_moment(errors, "status_changed_at", changed_at, what="A change of status")
     status_changes = merged["status"] != cause.status
     if changed_at is not None and not status_changes and "status_changed_at" not in errors:
         errors["status_changed_at"] = "Give it with a new status: it is when the status changed."

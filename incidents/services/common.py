@@ -1,19 +1,17 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from incidents.permissions import can_edit_incident, is_admin
-from timeline.actors import actor_or_none
-from timeline.bounds import too_early
+from timeline.actors import actor_or_none, set_history_user
+from timeline.bounds import moment_error
 
 __all__ = [
     "actor_or_none",
-    "check_not_future",
+    "check_moment",
     "check_text",
     "require_edit",
     "resolve_user",
@@ -67,29 +65,8 @@ def check_text(
         errors[field] = f"Keep this under {max_length} characters."
 
 
-def check_not_future(errors: dict[str, str], field: str, value: Any) -> None:
-    """Refuse a time in the future, or one before anything Hindsight records (timeline.bounds)."""
-    if value is not None and value > timezone.now() + timedelta(minutes=5):
-        errors[field] = "This time is in the future."
-    elif value is not None and too_early(value):
-        errors[field] = str(too_early(value))
-
-
-# How far ahead of this server's clock a given time may be (the client's clock may run fast).
-CLOCK_SKEW = timedelta(minutes=5)
-
-
-def check_past_moment(errors: dict[str, str], field: str, value: Any, *, what: str) -> None:
-    """Accept None (meaning now), or an aware datetime no later than now plus the clock skew."""
-    if value is None:
-        return
-    if not isinstance(value, datetime):
-        errors[field] = "Give a date and time."
-    elif timezone.is_naive(value):
-        errors[field] = "Give a time with its timezone."
-    elif value > timezone.now() + CLOCK_SKEW:
-        errors[field] = f"{what} cannot be in the future."
-
-
-def set_history_user(instance: Any, actor: Any) -> None:
-    instance._history_user = actor_or_none(actor)
+def check_moment(errors: dict[str, str], field: str, value: Any, *, what: str = "This time") -> None:
+    """Accept None (meaning now or not yet), or a moment timeline.bounds accepts (aware, not in the
+    future, not before 1970); otherwise add the error for `field`."""
+    if value is not None and (error := moment_error(value, what=what)):
+        errors[field] = error

@@ -18,7 +18,7 @@ from incidents.models import Counter, Incident, Service
 from incidents.permissions import is_responder
 from incidents.services.common import (
     actor_or_none,
-    check_not_future,
+    check_moment,
     check_text,
     require_edit,
     resolve_user,
@@ -116,7 +116,7 @@ def _apply_status_stamps(
 
 def _lifecycle_checks(errors: dict[str, str], values: dict[str, Any]) -> None:
     for field in LIFECYCLE_FIELDS:
-        check_not_future(errors, field, values.get(field))
+        check_moment(errors, field, values.get(field))
     for field, message in lifecycle_errors(values).items():
         errors.setdefault(field, message)
 
@@ -203,6 +203,33 @@ def incident_declare(
     )
     if status == Status.RESOLVED:
         _on_resolved(incident, actor)
+    return incident
+
+
+@transaction.atomic
+def incident_restore(
+    *,
+    actor: Any,
+    values: dict[str, Any],
+    services: Iterable[Any] = (),
+    participants: Iterable[Any] = (),
+) -> Incident:
+    """Create an incident restored from an export under this instance's next reference.
+
+    The record is taken as it was (status, times, roles): no status stamps, no system entry, no
+    event, so nobody is notified of history. Choices and the lifecycle are checked as on declare.
+    """
+    errors: dict[str, str] = {}
+    _check_choices(errors, values.get("severity"), values.get("status"))
+    _lifecycle_checks(errors, {field: values.get(field) for field in LIFECYCLE_FIELDS})
+    if errors:
+        raise ValidationError(errors)
+    number = _next_number()
+    incident = Incident(number=number, reference=f"INC-{number}", **values)
+    set_history_user(incident, actor)
+    incident.save()
+    incident.services.set(_services(services))
+    incident.participants.set([user for user in participants if user is not None])
     return incident
 
 

@@ -12,7 +12,7 @@ from incidents.events import IncidentEventName, incident_event_emit
 from incidents.models import Incident, StatusUpdate
 from incidents.services.common import (
     actor_or_none,
-    check_past_moment,
+    check_moment,
     check_text,
     require_edit,
     set_history_user,
@@ -77,7 +77,7 @@ def status_update_post(
         errors["service_state"] = f"Choose one of {', '.join(ServiceState.values)}."
     elif service_state and audience != Audience.PUBLIC:
         errors["service_state"] = "Only a public update sets what the status page shows."
-    check_past_moment(errors, "posted_at", posted_at, what="A status update")
+    check_moment(errors, "posted_at", posted_at, what="A status update")
     if errors:
         raise ValidationError(errors)
     if audience == Audience.PUBLIC and not service_state:

@@ -177,7 +177,7 @@ def choice_label(value: Any, vocabulary: str) -> str:
 
 @register.inclusion_tag("timeline/_event.html", takes_context=True)
 def timeline_entry(context: template.Context, event: Any) -> dict[str, Any]:
-    """Render one decorated entry (incidents.views.timeline.decorate) as `<li>`."""
+    """Render one decorated entry (incidents.views.detail.decorate) as `<li>`."""
     just_added = context.get("just_added")
     event.just_added = just_added is not None and just_added.pk == event.pk
     return {

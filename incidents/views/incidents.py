@@ -15,7 +15,6 @@ from incidents.filters import IncidentFilterSet
 from incidents.forms import (
     DeclareForm,
     IncidentEditForm,
-    QuickAddForm,
     split_names,
 )
 from incidents.models import Incident
@@ -29,7 +28,7 @@ from incidents.views.common import (
     is_htmx,
     usernames,
 )
-from incidents.views.timeline import timeline_context
+from incidents.views.detail import detail_context
 
 INCIDENTS_PER_PAGE = 25
 SEVERITY_OPTIONS = [
@@ -85,45 +84,6 @@ def incident_declare(request: HttpRequest) -> HttpResponse:
                 return redirect(incident)
         return render(request, "incidents/incident_declare.html", context, status=INVALID)
     return render(request, "incidents/incident_declare.html", context)
-
-
-def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -> dict[str, Any]:
-    """Everything the incident page shows, in a fixed number of queries whatever the incident's size."""
-    can_edit = can_edit_incident(request.user, incident)
-    causes = list(selectors.cause_list(user=request.user, incident=incident))
-    actions = list(incident.actions.select_related("owner").order_by("status", "due_date", "id"))
-    context: dict[str, Any] = {
-        "incident": incident,
-        "can_edit": can_edit,
-        "causes": causes,
-        "actions": actions,
-        "open_action_count": sum(1 for action in actions if action.is_open),
-        "updates": list(selectors.status_update_list(user=request.user, incident=incident)[:20]),
-        "related": list(
-            selectors.related_incidents(user=request.user, incident=incident, causes=causes)[:10]
-        ),
-        "duplicates": list(incident.duplicates.visible_to(request.user)[:20]),
-        "milestones": milestone_rows(incident),
-        "changes": list(selectors.changes_near(incident=incident)[:10]),
-    }
-    context.update(timeline_context(request, incident))
-    if can_edit:
-        # The quick-add box is always open. The cause, action-item and status-update forms are
-        # fetched when their box is opened (htmx; without JS the box links to the form's page):
-        # rendered here they were most of the page's HTML and of its time, on every view.
-        context["quick_add_form"] = context.get("quick_add_form") or QuickAddForm()
-    context.update(overrides)
-    return context
-
-
-def milestone_rows(incident: Incident) -> list[dict[str, Any]]:
-    return [
-        {"label": "Impact started", "at": incident.started_at, "duration": None},
-        {"label": "Detected", "at": incident.detected_at, "duration": incident.time_to_detect},
-        {"label": "Acknowledged", "at": incident.acknowledged_at, "duration": incident.time_to_acknowledge},
-        {"label": "Mitigated", "at": incident.mitigated_at, "duration": incident.time_to_mitigate},
-        {"label": "Resolved", "at": incident.resolved_at, "duration": incident.time_to_resolve},
-    ]
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from incidents.forms import set_choices
 from incidents.search import MAX_QUERY_LENGTH, SOURCES, search
 
 PAGE_SIZE = 20
@@ -19,10 +20,9 @@ class SearchForm(forms.Form):
     q = forms.CharField(label="Search", max_length=MAX_QUERY_LENGTH, strip=True)
     type = forms.ChoiceField(label="Only", required=False)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        choices = [("", "Everything")] + [(source.type, source.label) for source in SOURCES]
-        self.fields["type"].choices = choices  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "type", [("", "Everything")] + [(source.type, source.label) for source in SOURCES])
 
     def clean_q(self) -> str:
         value: str = self.cleaned_data["q"]
@@ -40,6 +40,6 @@ def search_page(request: HttpRequest) -> HttpResponse:
         results = search(
             user=request.user, query=form.cleaned_data["q"], type=form.cleaned_data["type"] or None
         )
-        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
+        page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "incidents/search.html", {"form": form, "page": page}, status=status)

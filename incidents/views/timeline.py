@@ -7,7 +7,6 @@ page works without JavaScript too.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -18,30 +17,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from incidents.forms import EventEditForm, QuickAddForm, TimelineFilterForm
+from incidents.forms import EventEditForm, QuickAddForm
 from incidents.models import Incident
 from incidents.permissions import can_edit_incident, is_admin
 from incidents.query import RowIdField, query_values
-from incidents.templatetags.hindsight import (
-    display_name,
-    local_parts,
-    localize_utc_mentions,
-    utc_text,
-)
 from incidents.views.common import INVALID, add_service_errors, incident_or_404, is_htmx, require_edit
+from incidents.views.detail import KEY_EVENTS_SHOWN, decorate, detail_context, timeline_context
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
-from timeline.choices import EventKind, EventSource
+from timeline.choices import EventSource
 from timeline.models import TimelineEvent
-from timeline.selectors import TimelineFilters
 
-# How many entries the incident page shows before "Show earlier entries" (which fetches as many
-# again). The latest 50 cover the current stretch of a live incident; at 100 the page of an
-# incident with 10,000 entries took twice as long to render for entries few scroll back to.
-TIMELINE_WINDOW = 50
-KEY_EVENTS_SHOWN = 50
 EDIT_FORM_FIELDS = frozenset({"body", "kind", "occurred_at"})
-FILTER_FIELDS = ("q", "kind", "by", "source", "key")
 
 
 def _event_or_404(request: HttpRequest, incident: Incident, pk: int) -> TimelineEvent:
@@ -65,66 +52,6 @@ def _refuse_read_only_event(event: TimelineEvent) -> None:
 
 def _event_url(incident: Incident, event: TimelineEvent) -> str:
     return f"{incident.get_absolute_url()}#event-{event.pk}"
-
-
-def decorate(events: list[TimelineEvent]) -> list[TimelineEvent]:
-    """Prepare what each row shows (local date and time, labels) in Python: much cheaper than
-    template filters when a page shows hundreds of entries. Times are in the viewer's timezone,
-    the zone named, UTC on hover (as the `when` filter shows every other time); authors by name."""
-    kinds = dict(EventKind.choices)
-    sources = dict(EventSource.choices)
-    for event in events:
-        day, clock, zone = local_parts(event.occurred_at)
-        event.when_iso = timezone.localtime(event.occurred_at).isoformat()  # type: ignore[attr-defined]
-        event.when_date = day  # type: ignore[attr-defined]
-        event.when_clock = f"{clock} {zone}"  # type: ignore[attr-defined]
-        event.when_title = utc_text(event.occurred_at)  # type: ignore[attr-defined]
-        event.sid = str(event.pk)  # type: ignore[attr-defined]
-        if event.source == EventSource.SYSTEM:
-            # Read-only entries (never saved from here): their times in the viewer's zone too.
-            event.body = localize_utc_mentions(event.body)
-        event.kind_label = kinds.get(event.kind, event.kind)  # type: ignore[attr-defined]
-        event.byline = (  # type: ignore[attr-defined]
-            display_name(event.author) if event.author_id else sources.get(event.source, "")
-        )
-    return events
-
-
-def timeline_filter_form(request: HttpRequest, incident: Incident) -> TimelineFilterForm:
-    """The timeline's filters, read from the URL (`?kind=action&key=1&by=maya&source=api&q=db`)."""
-    people = [
-        (user.get_username(), display_name(user)) for user in timeline_selectors.authors(incident=incident)
-    ]
-    data = {name: request.GET[name] for name in FILTER_FIELDS if name in request.GET}
-    return TimelineFilterForm(data or None, authors=people)
-
-
-def timeline_context(
-    request: HttpRequest, incident: Incident, before: TimelineEvent | None = None
-) -> dict[str, Any]:
-    filter_form = timeline_filter_form(request, incident)
-    filters = filter_form.filters() if filter_form.is_bound else TimelineFilters()
-    events, has_earlier = timeline_selectors.timeline_window(
-        incident=incident,
-        before=before,
-        limit=TIMELINE_WINDOW,
-        include_deleted=is_admin(request.user),
-        filters=filters,
-    )
-    filter_query = urlencode({name: value for name, value in filter_form.data.items() if value})
-    return {
-        "incident": incident,
-        "filter_form": filter_form,
-        "filtered": bool(filters),
-        "filter_query": filter_query,
-        "events": decorate(events),
-        "timeline_url": reverse("incident-timeline", args=[incident.reference]),
-        "has_earlier": has_earlier,
-        "earliest": events[0] if events else None,
-        "key_events": list(timeline_selectors.key_events(incident=incident)[:KEY_EVENTS_SHOWN]),
-        "can_edit": can_edit_incident(request.user, incident),
-        "show_deleted": is_admin(request.user),
-    }
 
 
 class TimelineQuery(forms.Form):
@@ -181,8 +108,6 @@ def timeline_add(request: HttpRequest, reference: str) -> HttpResponse:
         next_form.fields["body"].widget.attrs["autofocus"] = True
         context.update(quick_add_form=next_form, just_added=event)
         return render(request, "timeline/_timeline.html", context, status=200 if event else INVALID)
-    from incidents.views.incidents import detail_context
-
     return render(
         request,
         "incidents/incident_detail.html",

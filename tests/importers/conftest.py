@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from incidents.importers.base import importer_for
+from incidents.importers.registry import importer_for
 from incidents.importers.runner import ImportReport, import_run
 
 FIXTURES = Path(__file__).parent / "fixtures"

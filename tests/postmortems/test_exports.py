@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from incidents.models import Incident
 from incidents.postmortems.exports import export_html, export_incident, export_markdown
+from incidents.postmortems.importing import incident_import
 from incidents.postmortems.models import Postmortem
 from incidents.postmortems.services import postmortem_generate, section_update
-from incidents.services import status_update_post
+from incidents.services import incident_declare, status_update_post
 from tests.factories import TimelineEventFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +134,27 @@ def test_import_refuses_a_file_that_is_not_an_export(tmp_path):
     with pytest.raises(CommandError, match="not a Hindsight incident export"):
         call_command("import_incident", str(path))
     assert not Incident.objects.exists()
+
+
+def test_an_import_takes_the_next_reference_and_writes_every_entry_with_its_history(
+    postmortem, record, owner
+):
+    copy = incident_import(data=export_incident(record))
+
+    assert copy.reference == f"INC-{copy.number}" != record.reference
+    assert incident_declare(actor=owner, title="After the import", severity="SEV3").number == copy.number + 1
+    events = list(copy.events.all())
+    assert events
+    assert all([entry.history_type for entry in event.history.all()] == ["+"] for event in events)
+    assert copy.postmortem.revisions.get().number == copy.postmortem.revision_number == 1
+
+
+def test_an_import_is_checked_as_the_timeline_checks_an_entry(record):
+    data = export_incident(record)
+    data["events"][0]["occurred_at"] = (timezone.now() + timedelta(days=2)).isoformat()
+
+    with pytest.raises(ValidationError) as refused:
+        incident_import(data=data)
+
+    assert refused.value.message_dict == {"events.occurred_at": ["An entry cannot be in the future."]}
+    assert Incident.objects.get() == record

@@ -9,7 +9,7 @@ import pytest
 from incidents.jobs import job_run
 from incidents.models import Job
 from incidents.postmortems.models import Postmortem
-from incidents.postmortems.services import postmortem_generate
+from incidents.postmortems.services import postmortem_generate, section_update
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +206,44 @@ def test_refresh_and_keep_answer_404_for_an_unknown_section_and_403_for_viewers(
     assert client_for(owner).post(editor(record, "sections/nope/refresh/")).status_code == 404
     assert client_for(viewer).post(editor(record, "sections/causes/keep/")).status_code == 403
     assert Postmortem.objects.get(incident=record).sections.get(key="causes").stale is True
+
+
+def test_the_editor_buttons_walk_the_review_workflow(client_for, owner, reviewer, record):
+    postmortem_generate(incident_id=record.pk)
+    postmortem = Postmortem.objects.get(incident=record)
+    section_update(postmortem=postmortem, key="impact", actor=owner, body="Half of all orders failed.")
+
+    def status() -> str:
+        return Postmortem.objects.get(pk=postmortem.pk).status
+
+    author = client_for(owner)
+    author.post(editor(record, "reviewers/"), {"reviewers": [reviewer.username]})
+    sent = author.post(editor(record, "submit/"))
+    assert (sent.status_code, sent["Location"], status()) == (302, editor(record), "in_review")
+
+    refused = client_for(reviewer).post(editor(record, "request-changes/"), {"comment": ""}, follow=True)
+    assert "Say what should change." in refused.content.decode()
+    assert status() == "in_review"
+    client_for(reviewer).post(editor(record, "request-changes/"), {"comment": "Add numbers."})
+    assert status() == "draft"
+
+    client_for(owner).post(editor(record, "submit/"))
+    approved = client_for(reviewer).post(editor(record, "approve/"), {"comment": "Clear."}, follow=True)
+    assert "Approved." in approved.content.decode()
+    assert status() == "approved"
+    assert [review.comment for review in postmortem.reviews.order_by("pk")] == ["Add numbers.", "Clear."]
+
+    author = client_for(owner)
+    author.post(editor(record, "publish/"), {"public": "on"})
+    published = Postmortem.objects.get(pk=postmortem.pk)
+    assert (published.status, published.public) == ("published", True)
+    reopened = author.post(editor(record, "reopen/"), follow=True)
+    assert "Reopened as a draft." in reopened.content.decode()
+    assert status() == "draft"
+
+
+def test_a_review_step_is_a_post_and_only_for_those_who_may_take_it(client_for, owner, viewer, record):
+    postmortem_generate(incident_id=record.pk)
+    assert client_for(owner).get(editor(record, "submit/")).status_code == 405
+    assert client_for(viewer).post(editor(record, "publish/")).status_code == 403
+    assert Postmortem.objects.get(incident=record).status == "draft"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.views.timeline import TIMELINE_WINDOW
+from incidents.views.detail import TIMELINE_WINDOW
 from tests.factories import IncidentFactory, TimelineEventFactory
 from timeline.models import TimelineEvent
 

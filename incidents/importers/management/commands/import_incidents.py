@@ -8,7 +8,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from incidents.importers.base import ImportFileError, importer_for, sources
+from incidents.importers.base import ImportFileError
+from incidents.importers.registry import importer_for, sources
 from incidents.importers.runner import ImportReport, import_run
 
 
