@@ -16,6 +16,7 @@ from incidents.models import Incident, StatusUpdate
 from .models import StatusSubscriber
 
 CONFIRM_SALT = "hindsight.broadcasts.confirm"
+UNSUBSCRIBE_SALT = "hindsight.broadcasts.unsubscribe"
 
 
 def site_url() -> str:
@@ -49,8 +50,17 @@ def confirm_token(subscriber: StatusSubscriber) -> str:
     return signing.dumps({"s": subscriber.pk, "e": subscriber.email}, salt=CONFIRM_SALT, compress=True)
 
 
+def unsubscribe_token(subscriber: StatusSubscriber) -> str:
+    """Sign the subscriber's token: a link nobody can make up, valid for as long as the subscription.
+
+    It never expires (an unsubscribe link in an old email must still work); signing up again gives
+    the address a new token, which retires the old links.
+    """
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(subscriber.token)
+
+
 def unsubscribe_url(subscriber: StatusSubscriber) -> str:
-    return site_url() + reverse("status-unsubscribe", args=[subscriber.token])
+    return site_url() + reverse("status-unsubscribe", args=[unsubscribe_token(subscriber)])
 
 
 def _unsubscribe_headers(subscriber: StatusSubscriber) -> dict[str, str]:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from incidents.conf import hindsight_setting
 from incidents.jobs import job_enqueue
 
-from .emails import CONFIRM_SALT
+from .emails import CONFIRM_SALT, UNSUBSCRIBE_SALT
 from .models import StatusSubscriber, new_token
 
 logger = logging.getLogger(__name__)
@@ -97,13 +97,23 @@ def status_subscribe_confirm(*, token: str) -> StatusSubscriber:
     return subscriber
 
 
-def status_subscriber_for_token(token: str) -> StatusSubscriber | None:
-    return StatusSubscriber.objects.filter(token=token).first() if token else None
+def _unsigned(signed_token: str) -> str:
+    try:
+        return signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(signed_token)
+    except signing.BadSignature as error:
+        raise ValidationError(
+            "This unsubscribe link is not valid; use the one in your latest email."
+        ) from error
+
+
+def status_subscriber_for_token(signed_token: str) -> StatusSubscriber | None:
+    """Return the subscriber a signed unsubscribe link names (None once gone); ValidationError if forged."""
+    return StatusSubscriber.objects.filter(token=_unsigned(signed_token)).first()
 
 
 def status_unsubscribe(*, token: str) -> bool:
-    """Remove the address an unsubscribe link names; True if there was one."""
-    deleted, _ = StatusSubscriber.objects.filter(token=token).delete() if token else (0, {})
+    """Remove the address a signed unsubscribe link names; True if there was one."""
+    deleted, _ = StatusSubscriber.objects.filter(token=_unsigned(token)).delete()
     return bool(deleted)
 
 

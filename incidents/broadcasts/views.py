@@ -100,10 +100,14 @@ def status_subscribe_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def status_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a one-button page; POST (from it or a mail client's button) unsubscribes."""
-    if request.method == "GET":
-        subscriber = subscribers.status_subscriber_for_token(token)
-        return render(
-            request, "broadcasts/status_unsubscribe.html", {"subscriber": subscriber, "token": token}
-        )
-    subscribers.status_unsubscribe(token=token)
+    try:
+        if request.method == "GET":
+            subscriber = subscribers.status_subscriber_for_token(token)
+            return render(
+                request, "broadcasts/status_unsubscribe.html", {"subscriber": subscriber, "token": token}
+            )
+        subscribers.status_unsubscribe(token=token)
+    except ValidationError as error:
+        context = {"error": " ".join(error.messages)}
+        return render(request, "broadcasts/status_unsubscribe.html", context, status=400)
     return render(request, "broadcasts/status_unsubscribe.html", {"done": True})

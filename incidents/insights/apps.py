@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class InsightsConfig(AppConfig):
-    """Metrics, recurrence, the public status page and feeds (no models of its own)."""
+    """Metrics, recurrence, the public status page (with its scheduled maintenance) and feeds."""
 
     name = "incidents.insights"
     label = "insights"

@@ -199,8 +199,12 @@ def bar_chart(
         ),
     )
     return format_html(
-        '<div class="chart-wrap"><svg class="chart" id="chart-{}" viewBox="0 0 {} {}" role="img" '
+        # The box scrolls sideways on a phone, so it takes keyboard focus (to scroll with the arrow
+        # keys) and is named by its chart.
+        '<div class="chart-wrap" tabindex="0" role="region" aria-labelledby="chart-{}-title">'
+        '<svg class="chart" id="chart-{}" viewBox="0 0 {} {}" role="img" '
         'aria-labelledby="chart-{}-title"><title id="chart-{}-title">{}</title>{}{}</svg></div>',
+        chart_id,
         chart_id,
         WIDTH,
         HEIGHT,

@@ -25,11 +25,13 @@ from django.views.decorators.http import require_GET
 
 from incidents import selectors
 from incidents.choices import ACTIVE_STATUSES, Audience, ServiceState
+from incidents.insights.maintenance import public_maintenance, services_under_maintenance
+from incidents.insights.models import MaintenanceState
+from incidents.insights.uptime import UPTIME_DAYS, announced_state, service_uptime
 from incidents.markdown import render_markdown
 from incidents.models import Incident, StatusUpdate
 from incidents.postmortems import selectors as postmortem_selectors
 from incidents.postmortems.models import Postmortem
-from incidents.services.updates import public_service_state
 
 PUBLIC_HISTORY_DAYS = 90
 # Sections of a public postmortem the public never sees: the full timeline holds internal updates.
@@ -44,6 +46,7 @@ class ServiceRow:
     name: str
     state: str
     label: str
+    under_maintenance: bool = False
 
 
 def public_incidents(*, now: datetime | None = None) -> QuerySet[Incident]:
@@ -118,18 +121,13 @@ def latest_public_updates() -> list[StatusUpdate]:
     )
 
 
-def announced_state(update: StatusUpdate) -> str:
-    """Return the service state a public update announced (derived for updates older than the field)."""
-    if update.service_state:
-        return update.service_state
-    return public_service_state(status=update.status, severity=update.incident.severity)
-
-
 def worst(states: list[str]) -> str:
     return max(states, key=STATE_ORDER.index, default=ServiceState.OPERATIONAL)
 
 
-def service_states(latest: list[StatusUpdate] | None = None) -> list[ServiceRow]:
+def service_states(
+    latest: list[StatusUpdate] | None = None, *, under_maintenance: frozenset[str] = frozenset()
+) -> list[ServiceRow]:
     """Return every public service with the worst state its incidents' latest public updates announce.
 
     Declaring an incident, changing its severity or posting an internal update changes nothing
@@ -144,7 +142,14 @@ def service_states(latest: list[StatusUpdate] | None = None) -> list[ServiceRow]
     rows = []
     for service in selectors.services_visible_to(AnonymousUser()):
         state = worst(announced[service.pk])
-        rows.append(ServiceRow(name=service.name, state=state, label=ServiceState(state).label))
+        rows.append(
+            ServiceRow(
+                name=service.name,
+                state=state,
+                label=ServiceState(state).label,
+                under_maintenance=service.name in under_maintenance,
+            )
+        )
     return rows
 
 
@@ -163,8 +168,16 @@ def status_page(request: HttpRequest) -> HttpResponse:
     state, label = overall_state(latest)
     # Current for the public until a public update says it is over, whatever its internal status.
     still_open = {update.incident_id for update in latest if update.status in ACTIVE_STATUSES}
+    maintenance = public_maintenance()
+    in_progress = maintenance[MaintenanceState.IN_PROGRESS]
+    uptime = {row.name: row for row in service_uptime()}
+    services = service_states(latest, under_maintenance=frozenset(services_under_maintenance(in_progress)))
     context: dict[str, Any] = {
-        "services": service_states(latest),
+        "services": [(service, uptime.get(service.name)) for service in services],
+        "uptime_days": UPTIME_DAYS,
+        "maintenance_in_progress": in_progress,
+        "maintenance_announced": maintenance[MaintenanceState.ANNOUNCED],
+        "maintenance_completed": maintenance[MaintenanceState.COMPLETED][:10],
         "overall_state": state,
         "overall_label": label,
         "active": [(i, updates[i.pk]) for i in incidents if i.pk in still_open],

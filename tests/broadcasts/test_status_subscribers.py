@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
+from incidents.broadcasts.emails import unsubscribe_token
 from incidents.broadcasts.models import StatusSubscriber
 from incidents.jobs import job_run
 from incidents.models import Job
@@ -26,7 +27,7 @@ def _fresh_rate_limits() -> None:
 
 
 def link_in(body: str, path: str) -> str:
-    match = re.search(rf"https?://[^\s\"]+({re.escape(path)}[^\s\"]*)", body)
+    match = re.search(rf"https?://[^\s\"<>]+({re.escape(path)}[^\s\"<>]*)", body)
     assert match, f"no {path} link in {body!r}"
     return match.group(1)
 
@@ -87,14 +88,16 @@ def test_confirmed_subscribers_get_public_updates_with_a_one_click_unsubscribe(c
     assert "Search is **slow**; we are on it." in email.body
     assert "<strong>slow</strong>" in email.alternatives[0][0]
     assert "on fire" not in email.body
-    unsubscribe = f"http://localhost:8000/status/unsubscribe/{subscriber.token}/"
+    unsubscribe = f"http://localhost:8000/status/unsubscribe/{unsubscribe_token(subscriber)}/"
     assert email.extra_headers["List-Unsubscribe"] == f"<{unsubscribe}>"
     assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe in email.body
 
     # RFC 8058: the mail client POSTs the link, without our CSRF token.
     mail_client = Client(enforce_csrf_checks=True)
-    response = mail_client.post(f"/status/unsubscribe/{subscriber.token}/", {"List-Unsubscribe": "One-Click"})
+    response = mail_client.post(
+        f"/status/unsubscribe/{unsubscribe_token(subscriber)}/", {"List-Unsubscribe": "One-Click"}
+    )
     assert response.status_code == 200
     assert not StatusSubscriber.objects.exists()
     status_update_post(incident=incident, actor=owner, message="Fixed.", audience="public")
@@ -150,6 +153,34 @@ def test_a_confirmed_address_signing_up_again_gets_no_email_and_learns_nothing(c
 
 def test_the_unsubscribe_page_asks_before_unsubscribing(client):
     subscriber = subscribe_and_confirm(client, "reader@example.org")
-    page = client.get(f"/status/unsubscribe/{subscriber.token}/")
+    page = client.get(f"/status/unsubscribe/{unsubscribe_token(subscriber)}/")
     assert b"Unsubscribe reader@example.org" in page.content
     assert StatusSubscriber.objects.exists()
+
+
+def test_an_unsigned_or_forged_unsubscribe_link_is_refused(client):
+    subscriber = subscribe_and_confirm(client, "reader@example.org")
+    # The bare token (as links carried before they were signed) and a signature for another token.
+    signature = unsubscribe_token(subscriber).rpartition(":")[2]
+    forged = f"{subscriber.token[::-1]}:{signature}"
+    for token in (subscriber.token, forged):
+        assert client.post(f"/status/unsubscribe/{token}/").status_code == 400
+        assert b"not valid" in client.get(f"/status/unsubscribe/{token}/").content
+    assert StatusSubscriber.objects.exists()
+
+
+def test_the_confirmation_email_already_carries_a_one_click_unsubscribe_header(client):
+    client.post("/status/subscribe/", {"email": "reader@example.org"})
+    run_jobs()
+    [confirmation] = mail.outbox
+    subscriber = StatusSubscriber.objects.get()
+    assert confirmation.extra_headers["List-Unsubscribe"] == (
+        f"<http://localhost:8000/status/unsubscribe/{unsubscribe_token(subscriber)}/>"
+    )
+    assert (
+        client.post(
+            link_in(confirmation.extra_headers["List-Unsubscribe"], "/status/unsubscribe/")
+        ).status_code
+        == 200
+    )
+    assert not StatusSubscriber.objects.exists()

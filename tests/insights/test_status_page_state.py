@@ -63,9 +63,11 @@ def test_a_public_update_announces_the_outage_and_the_final_one_clears_it(
     )
     assert service_state(client, "checkout") == "operational"
     assert overall(client) == "All systems operational"
-    # Still listed, now among past incidents.
+    # Still listed, now among past incidents (and named in the uptime bar's day), no longer current.
     body = client.get("/status/").content.decode()
-    assert body.index("Checkout errors") > body.index("Past incidents")
+    assert "Current incidents" not in body
+    assert f'class="card status-incident" id="{outage.reference}"' in body[body.index("Past incidents") :]
+    assert body.rindex("Checkout errors") > body.index("Past incidents")
 
 
 def test_raising_the_severity_waits_for_the_next_public_update(
