@@ -14,7 +14,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents import selectors
-from incidents.services.common import set_history_user
+from timeline.actors import actor_or_none, set_history_user
 
 from . import maintenance as maintenance_services
 from .models import Maintenance, MaintenanceState
@@ -28,7 +28,9 @@ class MaintenanceForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only services the status page lists: maintenance is public.
-        self.fields["services"].queryset = selectors.services_visible_to(AnonymousUser())  # type: ignore[attr-defined]
+        services = self.fields["services"]
+        if isinstance(services, forms.ModelMultipleChoiceField):
+            services.queryset = selectors.services_visible_to(AnonymousUser())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -59,7 +61,7 @@ class MaintenanceAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Maintenance, form: Any, change: bool) -> None:
         if not change:
-            obj.created_by = request.user  # type: ignore[assignment]
+            obj.created_by = actor_or_none(request.user)
         set_history_user(obj, request.user)
         super().save_model(request, obj, form, change)
 
