@@ -14,7 +14,7 @@ from incidents.events import IncidentEventName, incident_event_emit
 from incidents.exceptions import ConflictError
 from incidents.jobs import job_enqueue
 from incidents.lifecycle import LABELS, lifecycle_errors
-from incidents.models import Counter, Incident, Service
+from incidents.models import Counter, Incident, IncidentRole, IncidentRoleKind, Service
 from incidents.permissions import is_responder
 from incidents.services.common import (
     actor_or_none,
@@ -188,6 +188,7 @@ def incident_declare(
     incident.save()
     if service_objects:
         incident.services.set(service_objects)
+    _notify_named(incident, actor, commander_user, role=COMMANDER, role_name="Incident commander")
     system_event_add(
         incident=incident,
         actor=actor,
@@ -218,8 +219,93 @@ UPDATABLE = {
     "tags",
     "duplicate_of",
     "false_alarm",
+    "roles",
     *LIFECYCLE_FIELDS,
 }
+
+COMMANDER = "commander"
+
+
+def _notify_named(incident: Incident, actor: Any, user: Any, *, role: str, role_name: str) -> None:
+    """Tell someone named to a role in the incident (not when they named themselves)."""
+    if user is None or user.pk == getattr(actor_or_none(actor), "pk", None):
+        return
+    named_by = actor_or_none(actor)
+    job_enqueue(
+        name="reminders.role_assigned",
+        kwargs={
+            "incident_id": incident.pk,
+            "user_id": user.pk,
+            "role": role,
+            "role_name": role_name,
+            "named_at": timezone.now().strftime("%Y%m%dT%H%M%S%f"),
+            "named_by": named_by.get_full_name() or named_by.get_username() if named_by else "",
+        },
+        incident_id=incident.pk,
+        actor=actor,
+    )
+
+
+def _resolve_roles(errors: dict[str, str], roles: Any) -> dict[IncidentRoleKind, Any]:
+    """Return {role kind: user or None} for `{"scribe": "maya", "communications_lead": null}`."""
+    if not isinstance(roles, dict):
+        errors["roles"] = 'Give roles as an object: {"scribe": "<username>"} (null for nobody).'
+        return {}
+    kinds = {kind.key: kind for kind in IncidentRoleKind.objects.filter(key__in=[str(k) for k in roles])}
+    resolved: dict[IncidentRoleKind, Any] = {}
+    for key, value in roles.items():
+        kind = kinds.get(str(key))
+        if kind is None or (not kind.active and value not in (None, "")):
+            known = ", ".join(IncidentRoleKind.objects.active().values_list("key", flat=True))
+            errors["roles"] = f"No role called {key!r}. Roles: {known or 'none'} (and commander)."
+            return {}
+        if value not in (None, "") and not isinstance(value, str) and not hasattr(value, "pk"):
+            errors["roles"] = f"Give the {kind.name.lower()} as a username, or null for nobody."
+            return {}
+        try:
+            resolved[kind] = resolve_user(value, field="roles")
+        except ValidationError as error:
+            errors["roles"] = " ".join(error.message_dict.get("roles", error.messages))
+            return {}
+    return resolved
+
+
+def _apply_roles(incident: Incident, actor: Any, roles: dict[IncidentRoleKind, Any]) -> None:
+    """Write each changed role holder, with its system entry and a word to the person named."""
+    current = {
+        role.kind_id: role for role in IncidentRole.objects.filter(incident=incident).select_related("user")
+    }
+    for kind, user in roles.items():
+        held = current.get(kind.pk)
+        before = held.user if held is not None else None
+        if before == user:
+            continue
+        if user is None:
+            assert held is not None
+            held._history_user = actor_or_none(actor)  # type: ignore[attr-defined]
+            held.delete()
+        elif held is None:
+            role = IncidentRole(incident=incident, kind=kind, user=user, assigned_at=timezone.now())
+            set_history_user(role, actor)
+            role.save()
+        else:
+            held.user = user
+            held.assigned_at = timezone.now()
+            set_history_user(held, actor)
+            held.save(update_fields=["user", "assigned_at"])
+        if user is not None:
+            # A role holder can always see the incident they hold a role in, private or not.
+            incident.participants.add(user)
+        system_event_add(
+            incident=incident,
+            actor=actor,
+            kind=EventKind.ROLE_CHANGE,
+            body=(
+                f"{kind.name} changed from {before.get_username() if before else 'nobody'} "
+                f"to {user.get_username() if user else 'nobody'}."
+            ),
+        )
+        _notify_named(incident, actor, user, role=kind.key, role_name=kind.name)
 
 
 def _format_time(value: datetime | None) -> str:
@@ -284,6 +370,9 @@ def incident_update(
                 break
     if errors:
         raise ValidationError(errors)
+    role_changes = _resolve_roles(errors, data["roles"]) if "roles" in data else {}
+    if errors:
+        raise ValidationError(errors)
     commander = (
         resolve_user(data["commander"], field="commander") if "commander" in data else locked.commander
     )
@@ -340,6 +429,8 @@ def incident_update(
             kind=EventKind.ROLE_CHANGE,
             body=f"Incident commander changed from {before} to {after}.",
         )
+        _notify_named(locked, actor, locked.commander, role=COMMANDER, role_name="Incident commander")
+    _apply_roles(locked, actor, role_changes)
     for field in LIFECYCLE_FIELDS:
         if old[field] != getattr(locked, field):
             system_event_add(
