@@ -87,6 +87,17 @@ def incident_roles(*, incident: Incident) -> list[RoleSlot]:
     return slots
 
 
+PEOPLE_IN_MENUS = 500
+
+
+def people_to_name() -> list[Any]:
+    """Return the active users one can name to a role, by name (the header's menus)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    return list(users.only("username", "first_name", "last_name")[:PEOPLE_IN_MENUS])
+
+
 def original_of(*, user: Any, incident: Incident) -> Incident | None:
     """Return the incident this one duplicates, or None when there is none or the user may not see it."""
     if not incident.duplicate_of_id:

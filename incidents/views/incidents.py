@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +22,7 @@ from incidents.forms import (
 from incidents.models import Incident
 from incidents.pagination import LastPageCountingPaginator
 from incidents.permissions import can_edit_incident, is_responder
+from incidents.query import RowIdField, query_values
 from incidents.views.common import (
     INVALID,
     add_service_errors,
@@ -29,7 +31,9 @@ from incidents.views.common import (
     is_htmx,
     usernames,
 )
+from incidents.views.header import detection_prompt
 from incidents.views.timeline import timeline_context
+from timeline import selectors as timeline_selectors
 
 INCIDENTS_PER_PAGE = 25
 SEVERITY_OPTIONS = [
@@ -103,7 +107,6 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
             selectors.related_incidents(user=request.user, incident=incident, causes=causes)[:10]
         ),
         "duplicates": list(incident.duplicates.visible_to(request.user)[:20]),
-        "milestones": milestone_rows(incident),
         "changes": list(selectors.changes_near(incident=incident)[:10]),
     }
     context.update(timeline_context(request, incident))
@@ -116,20 +119,21 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
     return context
 
 
-def milestone_rows(incident: Incident) -> list[dict[str, Any]]:
-    return [
-        {"label": "Impact started", "at": incident.started_at, "duration": None},
-        {"label": "Detected", "at": incident.detected_at, "duration": incident.time_to_detect},
-        {"label": "Acknowledged", "at": incident.acknowledged_at, "duration": incident.time_to_acknowledge},
-        {"label": "Mitigated", "at": incident.mitigated_at, "duration": incident.time_to_mitigate},
-        {"label": "Resolved", "at": incident.resolved_at, "duration": incident.time_to_resolve},
-    ]
-
-
 @login_required
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(request, reference)
-    return render(request, "incidents/incident_detail.html", detail_context(request, incident))
+    context = detail_context(request, incident)
+    entry = query_values(request, DetailQuery)["detected_from"]
+    if entry and context["can_edit"]:
+        # Back from the quick-add box without JavaScript: the offer htmx would have shown.
+        visible = Incident.objects.filter(pk=incident.pk).values("pk")
+        event = timeline_selectors.event_get(incident_ids=visible, pk=entry)
+        context["detection_prompt"] = detection_prompt(request.user, incident, event)
+    return render(request, "incidents/incident_detail.html", context)
+
+
+class DetailQuery(forms.Form):
+    detected_from = RowIdField(required=False)
 
 
 def _edit_initial(incident: Incident, user: Any) -> dict[str, Any]:
