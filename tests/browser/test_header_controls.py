@@ -143,9 +143,7 @@ def test_being_named_commander_at_night_rings_the_bell_at_once(
 
 
 @pytest.mark.browser
-def test_the_demo_has_a_published_postmortem_whose_read_page_opens(
-    page: Any, sign_in: Any, _roles: None
-) -> None:
+def test_the_demo_has_a_published_postmortem_whose_read_page_opens(page: Any, sign_in: Any) -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
