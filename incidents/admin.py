@@ -10,6 +10,7 @@ from incidents.models import (
     Cause,
     Counter,
     Incident,
+    IncidentRoleKind,
     Job,
     Profile,
     RemediationAction,
@@ -35,6 +36,20 @@ class IncidentAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["commander", "reporter", "duplicate_of"]
     filter_horizontal = ["services", "participants"]
     readonly_fields = ["number", "reference", "version"]
+
+
+@admin.register(IncidentRoleKind)
+class IncidentRoleKindAdmin(admin.ModelAdmin):
+    """The roles offered in every incident's header besides the commander (which is built in)."""
+
+    list_display = ["name", "key", "order", "active"]
+    list_editable = ["order", "active"]
+    search_fields = ["name", "key"]
+    prepopulated_fields = {"key": ["name"]}
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A kind someone has held stays in those incidents' records: turn it off instead.
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.holders.exists())
 
 
 class SoftDeletedAdmin(SimpleHistoryAdmin):

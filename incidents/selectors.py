@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from incidents.choices import ACTIVE_STATUSES
-from incidents.models import Cause, ChangeEvent, Incident, Job, RemediationAction, Service, StatusUpdate
+from incidents.models import (
+    Cause,
+    ChangeEvent,
+    Incident,
+    IncidentRole,
+    IncidentRoleKind,
+    Job,
+    RemediationAction,
+    Service,
+    StatusUpdate,
+)
 from incidents.permissions import can_view_incident
 
 # ASCII digits only ("²".isdigit() is true), and few enough to fit a bigint.
@@ -50,6 +61,41 @@ def incident_get(*, user: Any, reference: str | int) -> Incident | None:
         # the database again (permissions.can_view_incident).
         incident.visible_to_user_id = user.pk
     return incident
+
+
+@dataclass(frozen=True)
+class RoleSlot:
+    """One role in an incident's header: its key ("commander" or a kind's), its name, its holder."""
+
+    key: str
+    name: str
+    holder: Any
+
+
+def incident_roles(*, incident: Incident) -> list[RoleSlot]:
+    """Return the incident's roles in header order: the commander, then every active kind (held
+    or not) and any inactive kind someone still holds here."""
+    held = {
+        role.kind_id: role
+        for role in IncidentRole.objects.filter(incident=incident).select_related("kind", "user")
+    }
+    slots = [RoleSlot("commander", "Commander", incident.commander)]
+    for kind in IncidentRoleKind.objects.all():
+        role = held.get(kind.pk)
+        if kind.active or role is not None:
+            slots.append(RoleSlot(kind.key, kind.name, role.user if role is not None else None))
+    return slots
+
+
+PEOPLE_IN_MENUS = 500
+
+
+def people_to_name() -> list[Any]:
+    """Return the active users one can name to a role, by name (the header's menus)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    return list(users.only("username", "first_name", "last_name")[:PEOPLE_IN_MENUS])
 
 
 def original_of(*, user: Any, incident: Incident) -> Incident | None:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("incidents/new/", views.incident_declare, name="incident-declare"),
     path(incident, views.incident_detail, name="incident-detail"),
     path(incident + "edit/", views.incident_edit, name="incident-edit"),
+    path(incident + "header/", views.incident_header_change, name="incident-header"),
     path(incident + "history/", views.incident_history, name="incident-history"),
     path(incident + "timeline/", views.timeline_window, name="incident-timeline"),
     path(incident + "timeline/add/", views.timeline_add, name="timeline-add"),

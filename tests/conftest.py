@@ -81,8 +81,8 @@ def client_for(client: Any) -> Any:
 
 @pytest.fixture(autouse=True)
 def _rows_from_data_migrations(request: Any) -> None:
-    """Recreate the role groups, the reference counter and the postmortem template for transactional
-    tests (what the data migrations wrote).
+    """Recreate the role groups, the incident role kinds, the reference counter and the postmortem
+    template for transactional tests (what the data migrations wrote).
 
     A transactional test (threads, real Celery workers, the live server) ends with a flush that also
     removes what data migrations created, so the next transactional test would find no groups.
@@ -101,6 +101,12 @@ def _rows_from_data_migrations(request: Any) -> None:
     for name in ("viewer", "responder", "admin"):
         Group.objects.get_or_create(name=name)
     Counter.objects.get_or_create(name="incident")
+    from incidents.models.roles import DEFAULT_ROLE_KINDS, IncidentRoleKind
+
+    for key, name, description, order in DEFAULT_ROLE_KINDS:
+        IncidentRoleKind.objects.get_or_create(
+            key=key, defaults={"name": name, "description": description, "order": order}
+        )
     from incidents.postmortems.choices import DEFAULT_SECTIONS
     from incidents.postmortems.models import SectionTemplate
 

@@ -33,6 +33,7 @@ from incidents.choices import (
 from incidents.models import Cause, Incident, Job, Profile, RemediationAction, StatusUpdate
 from incidents.models.jobs import JobStatus
 from incidents.permissions import can_view_incident
+from incidents.selectors import incident_roles
 
 # People are read by username; null when nobody (a webhook's incident has no reporter).
 NULLABLE_USERNAME = serializers.CharField(allow_null=True, help_text="A username, or null.")
@@ -172,6 +173,38 @@ class IncidentSerializer(serializers.ModelSerializer):
 _REFERENCE_SLOT = "INC-0"  # stands for the reference in the reversed URL
 
 
+class IncidentDetailSerializer(IncidentSerializer):
+    """One incident: everything a list row has, and who holds its other roles.
+
+    `commander` stays its own field (the contract); `roles` has one key per role kind an admin
+    offers (`communications_lead`, `scribe`, …), each a username or null.
+    """
+
+    roles = serializers.SerializerMethodField()
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "roles"]
+        read_only_fields = fields
+
+    def to_representation(self, incident: Incident) -> dict[str, Any]:
+        data = super().to_representation(incident)
+        data["roles"] = self.get_roles(incident)
+        return data
+
+    @extend_schema_field(
+        serializers.DictField(
+            child=serializers.CharField(allow_null=True),
+            help_text='Role kind → username, or null: {"communications_lead": "maya", "scribe": null}.',
+        )
+    )
+    def get_roles(self, incident: Incident) -> dict[str, str | None]:
+        return {
+            slot.key: username_of(slot.holder)
+            for slot in incident_roles(incident=incident)
+            if slot.key != "commander"
+        }
+
+
 class IncidentWriteSerializer(InputSerializer):
     """Fields a client may set when declaring or editing an incident."""
 
@@ -202,6 +235,11 @@ class IncidentUpdateSerializer(IncidentWriteSerializer):
         required=False, allow_null=True, allow_blank=True, help_text="Reference of the original, or null."
     )
     false_alarm = StrictBooleanField(required=False)
+    roles = serializers.DictField(
+        child=StrictCharField(allow_null=True, allow_blank=True),
+        required=False,
+        help_text='Roles to change besides the commander: {"scribe": "maya", "communications_lead": null}.',
+    )
     version = StrictIntegerField(required=False, help_text="The version you read; stale → 409.")
 
 

@@ -18,6 +18,7 @@ from incidents import selectors, services
 from incidents.api.base import WRITE_ERRORS, errors, not_modified
 from incidents.api.lookups import incident_or_404
 from incidents.api.serializers import (
+    IncidentDetailSerializer,
     IncidentSerializer,
     IncidentUpdateSerializer,
     IncidentWriteSerializer,
@@ -72,12 +73,12 @@ def _expected_version(request: Request, body_version: int | None, incident: Inci
         description="A title and a severity are enough. `detected_at` defaults to now and "
         "`started_at` to `detected_at`. Responders and admins only.",
         request=IncidentWriteSerializer,
-        responses={201: IncidentSerializer, **errors(*WRITE_ERRORS)},
+        responses={201: IncidentDetailSerializer, **errors(*WRITE_ERRORS)},
     ),
     retrieve=extend_schema(
         summary="Get an incident",
         parameters=[INCIDENT_ID],
-        responses={200: IncidentSerializer, **errors(304, 404)},
+        responses={200: IncidentDetailSerializer, **errors(304, 404)},
     ),
     partial_update=extend_schema(
         summary="Edit an incident",
@@ -85,7 +86,7 @@ def _expected_version(request: Request, body_version: int | None, incident: Inci
         "refused with 409 instead of overwriting someone else's newer edit.",
         parameters=[INCIDENT_ID, IF_MATCH],
         request=IncidentUpdateSerializer,
-        responses={200: IncidentSerializer, **errors(*WRITE_ERRORS, 409)},
+        responses={200: IncidentDetailSerializer, **errors(*WRITE_ERRORS, 409)},
     ),
 )
 class IncidentViewSet(viewsets.GenericViewSet):
@@ -106,7 +107,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(serializer.data)
 
     def _respond(self, incident: Incident, code: int = status.HTTP_200_OK) -> Response:
-        response = Response(self.get_serializer(incident).data, status=code)
+        serializer = IncidentDetailSerializer(incident, context=self.get_serializer_context())
+        response = Response(serializer.data, status=code)
         response["ETag"] = _etag(incident)
         return response
 

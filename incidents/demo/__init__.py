@@ -6,6 +6,7 @@ incident with its title exists yet, so running it again changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -37,6 +38,13 @@ USERS: dict[str, tuple[str, str, str, str]] = {
     "priya": ("Priya", "Raman", Role.RESPONDER, "Asia/Kolkata"),
     "sam": ("Sam", "Carter", Role.RESPONDER, "America/Los_Angeles"),
 }
+
+
+# What sub-apps add to the story once the incidents are told (a published postmortem, a closed
+# incident): each is appended from the sub-app's AppConfig.ready(), gets the clock and the users,
+# returns how many records it added, and adds nothing the second time.
+DemoStep = Callable[[DemoClock, dict[str, Any], Output], int]
+DEMO_STEPS: list[DemoStep] = []
 
 
 def _users(clock: DemoClock, out: Output) -> dict[str, Any]:
@@ -73,7 +81,7 @@ def _seed_start(now: datetime) -> datetime:
 
 
 def load_demo(out: Output) -> int:
-    """Create what is missing of the demo; return how many incidents were added."""
+    """Create what is missing of the demo; return how many incidents (and finished records) were added."""
     added = 0
     # The transaction is outside the clock: jobs are sent to the broker after commit, at real time.
     with transaction.atomic(), demo_clock() as clock:
@@ -105,4 +113,6 @@ def load_demo(out: Output) -> int:
                 incident = story.record
             added += 1
             out.write(f"  {incident.reference} {incident.severity} {incident.status:<13} {incident.title}\n")
+        for step in DEMO_STEPS:
+            added += step(clock, users, out)
     return added

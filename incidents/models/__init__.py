@@ -4,6 +4,7 @@ from .causes import Cause
 from .changes import ChangeEvent, ChangeKind
 from .incidents import REFERENCE_COUNTER, Counter, Incident, IncidentScopedQuerySet, Service
 from .jobs import Job
+from .roles import IncidentRole, IncidentRoleKind
 from .updates import StatusUpdate
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "ChangeKind",
     "Counter",
     "Incident",
+    "IncidentRole",
+    "IncidentRoleKind",
     "IncidentScopedQuerySet",
     "Job",
     "Profile",

@@ -19,6 +19,12 @@ class PostmortemsConfig(AppConfig):
         register_panel("incident_tabs", "postmortems/_incident_tab.html")
         register_panel("incident_side", "postmortems/_incident_panel.html", order=10)
 
+        from incidents.demo import DEMO_STEPS
+        from incidents.postmortems.demo import publish_failover_postmortem
+
+        if publish_failover_postmortem not in DEMO_STEPS:
+            DEMO_STEPS.append(publish_failover_postmortem)
+
         from incidents.postmortems.selectors import search_source
         from incidents.search import SOURCES
 

@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from incidents.markdown import render_markdown
 from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
 from incidents.postmortems.models import Postmortem, Section
+from incidents.selectors import incident_roles
 from timeline.selectors import timeline_for_incident
 
 EXPORT_FORMAT = "hindsight.incident"
@@ -221,6 +222,11 @@ def export_incident(incident: Incident) -> dict[str, Any]:
             "resolved_at": _iso(incident.resolved_at),
             "created_at": _iso(incident.created_at),
             "commander": who(incident.commander),
+            "roles": {
+                slot.key: who(slot.holder)
+                for slot in incident_roles(incident=incident)
+                if slot.key != "commander" and slot.holder is not None
+            },
             "reporter": who(incident.reporter),
             "participants": [who(user) for user in incident.participants.order_by("username")],
             "services": list(incident.services.order_by("name").values_list("name", flat=True)),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from incidents.choices import ActionStatus, CauseRole, CauseStatus
 from incidents.models import Cause, Incident, RemediationAction
 from incidents.postmortems.choices import SEEDED_FROM_INCIDENT
+from incidents.selectors import incident_roles
 from incidents.templatetags.hindsight import display_name, duration
 from timeline.choices import EventKind, EventSource
 from timeline.selectors import timeline_for_incident
@@ -62,6 +63,8 @@ class Record:
     causes: list[Cause]
     evidence: dict[int, list[Event]] = field(default_factory=dict)
     actions: list[RemediationAction] = field(default_factory=list)
+    # The other roles someone holds (communications lead, scribe, …): (role name, person).
+    roles: list[tuple[str, str]] = field(default_factory=list)
 
 
 def utc(moment: datetime | None) -> str:
@@ -91,7 +94,7 @@ def _list_item_body(text: str) -> str:
 
 
 def load_record(incident: Incident) -> Record:
-    """Read the incident's record for generation: five queries whatever its size."""
+    """Read the incident's record for generation: six queries whatever its size."""
     incident = Incident.objects.select_related("commander").get(pk=incident.pk)
     services = list(incident.services.order_by("name").values_list("name", flat=True))
     rows = timeline_for_incident(incident=incident).values_list(
@@ -142,6 +145,11 @@ def load_record(incident: Incident) -> Record:
         causes=causes,
         evidence=dict(evidence),
         actions=actions,
+        roles=[
+            (slot.name, display_name(slot.holder))
+            for slot in incident_roles(incident=incident)
+            if slot.key != "commander" and slot.holder is not None
+        ],
     )
 
 
@@ -193,6 +201,7 @@ def _header(record: Record) -> str:
         ("Severity", incident.severity),
         ("Services", ", ".join(record.services) or "—"),
         ("Commander", record.commander or "—"),
+        *record.roles,
         ("Start", utc(incident.started_at)),
         ("End", utc(end) if end else "ongoing"),
         ("Duration", duration(incident.time_to_resolve) if end else "ongoing"),

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from incidents.jobs import job_handler
-from incidents.models import RemediationAction
+from incidents.models import Incident, IncidentRole, RemediationAction
 from incidents.permissions import can_view_incident
 from incidents.reminders.delivery import deliveries_send_due
 from incidents.reminders.models import ObjectType, Reminder, Rule
@@ -89,6 +89,50 @@ def postmortem_reviewer_named(
         window=f"reviewer-{reviewer_id}-{named_at}",
         recipient=reviewer,
         incident=postmortem.incident,
+        context=context,
+    )
+    reminders_create([candidate], now=now)
+    ids = list(Reminder.objects.filter(key=candidate.key).values_list("pk", flat=True))
+    report = deliveries_send_due(now=now, reminder_ids=ids)
+    return {"reminders": len(ids), "sent": sum(report.sent.values())}
+
+
+def _still_holds(incident: Incident, user_id: int, role: str) -> bool:
+    if role == "commander":
+        return incident.commander_id == user_id
+    return IncidentRole.objects.filter(incident=incident, kind__key=role, user_id=user_id).exists()
+
+
+@job_handler("reminders.role_assigned")
+def role_assigned(
+    *,
+    incident_id: int,
+    user_id: int,
+    role: str,
+    role_name: str,
+    named_at: str,
+    named_by: str = "",
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Tell a person they were named commander (or another role) of an incident, once per naming."""
+    now = now or timezone.now()
+    incident = Incident.objects.filter(pk=incident_id).first()
+    if incident is None or not _still_holds(incident, user_id, role):
+        return {"reminders": 0}  # handed on again since: nothing to say
+    from django.contrib.auth import get_user_model
+
+    person = get_user_model().objects.select_related("profile").filter(pk=user_id, is_active=True).first()
+    if person is None or not can_view_incident(person, incident):
+        return {"reminders": 0}
+    context = _incident_context(incident)
+    context.update({"role": role, "role_name": role_name, "named_by": named_by})
+    candidate = Candidate(
+        rule=Rule.ROLE_ASSIGNED,
+        object_type=ObjectType.INCIDENT,
+        object_id=incident.pk,
+        window=f"{role}-{user_id}-{named_at}",
+        recipient=person,
+        incident=incident,
         context=context,
     )
     reminders_create([candidate], now=now)

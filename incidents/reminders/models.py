@@ -19,6 +19,7 @@ from incidents.conf import hindsight_setting
 
 class Rule(models.TextChoices):
     ACTION_ASSIGNED = "action_assigned", "Action item assigned to you"
+    ROLE_ASSIGNED = "incident_role_assigned", "Named to a role in an incident"
     ACTION_DUE_SOON = "action_due_soon", "Action item due soon"
     ACTION_OVERDUE = "action_overdue", "Action item overdue"
     ACTION_ESCALATION = "action_overdue_escalation", "Overdue action item in your incident"
@@ -77,7 +78,8 @@ class Reminder(models.Model):
     )
     # What the message says, captured when the rule fired (the record may change before it is sent).
     context = ContextField(default=dict, blank=True)
-    # Quiet hours and snoozes hold a reminder back until this moment; it is never dropped.
+    # Quiet hours and snoozes hold its email and webhooks back until this moment (never dropped);
+    # its in-app notification waits only for a snooze (reminders_create).
     deliver_after = models.DateTimeField()
     # Identifies the sweep that inserted the row, so it can find exactly the rows it created.
     batch = models.UUIDField(default=uuid.uuid4, editable=False)

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from incidents.conf import absolute_url
 from incidents.reminders.models import Reminder, Rule
+from incidents.templatetags.hindsight import duration
 
 
 def _days(days: int) -> str:
@@ -25,6 +26,9 @@ def headline(rule: str, context: dict[str, Any]) -> str:
     title = context.get("action_title", "")
     if rule == Rule.ACTION_ASSIGNED:
         return f"You own an action item in {ref}: {title}"
+    if rule == Rule.ROLE_ASSIGNED:
+        by = context.get("named_by") or "Someone"
+        return f"{by} named you {str(context.get('role_name', 'a role')).lower()} of {ref}"
     if rule == Rule.ACTION_DUE_SOON:
         days = int(context.get("days_left") or 0)
         when = "tomorrow" if days == 1 else f"in {_days(days)}"
@@ -41,8 +45,8 @@ def headline(rule: str, context: dict[str, Any]) -> str:
     if rule == Rule.POSTMORTEM_REVIEW:
         return f"{context.get('named_by') or 'Someone'} asks you to review the postmortem for {ref}"
     if rule == Rule.INCIDENT_QUIET:
-        minutes = int(context.get("quiet_minutes") or 0)
-        return f"{ref} ({context.get('severity')}) has had no update for {minutes} minutes"
+        silence = duration(int(context.get("quiet_minutes") or 0) * 60)
+        return f"{ref} ({context.get('severity')}) has had no update for {silence}"
     if rule == Rule.WEEKLY_DIGEST:
         count = int(context.get("open_count", 0))
         items = f"{count} open action item{'s' if count != 1 else ''}"
@@ -51,6 +55,8 @@ def headline(rule: str, context: dict[str, Any]) -> str:
 
 
 def _redacted_headline(rule: str, context: dict[str, Any]) -> str:
+    if rule == Rule.ROLE_ASSIGNED:
+        return "You were named to a role in a private incident"
     if rule in (Rule.ACTION_ASSIGNED, Rule.ACTION_DUE_SOON, Rule.ACTION_OVERDUE, Rule.ACTION_ESCALATION):
         return f"An action item of yours in a private incident is due {context.get('due_date')}"
     return "A reminder about a private incident"
@@ -89,6 +95,8 @@ def body_lines(rule: str, context: dict[str, Any], *, in_app: bool = False) -> l
         )
     if rule == Rule.POSTMORTEM_REVIEW:
         lines.append("Read it, then approve it or request changes.")
+    if rule == Rule.ROLE_ASSIGNED:
+        lines.append(f"You are now its {str(context.get('role_name', 'role holder')).lower()}.")
     if rule == Rule.INCIDENT_QUIET:
         lines.append("Post a status update or add a timeline entry so everyone knows where things stand.")
     if rule == Rule.ACTION_ESCALATION:

@@ -116,7 +116,8 @@ class Recorded:
     rule: str
     recipient: Any
     context: dict[str, Any]
-    deliver_after: datetime
+    # When its in-app notification is due (now, unless snoozed); email and webhooks may wait longer.
+    in_app_at: datetime
 
 
 def reminders_create(
@@ -161,11 +162,16 @@ def reminders_create(
 
     batch = uuid.uuid4()
     rows: list[dict[str, Any]] = []
+    # In-app notifications are immediate: the bell is silent, so quiet hours hold back only the
+    # channels that reach a person's phone or a shared channel (email and webhooks). A snooze is
+    # the recipient's own choice and holds back every channel.
+    in_app_at: dict[str, datetime] = {}
     for candidate in chosen:
         start = deliver_after or now
         held = snoozes.get((candidate.recipient.pk, candidate.object_type, candidate.object_id))
         if held is not None:
             start = max(start, held)
+        in_app_at[candidate.key] = start
         if not candidate.ignores_quiet_hours:
             start = QuietHours.of(candidate.recipient).next_allowed(start)
         rows.append(
@@ -200,10 +206,11 @@ def reminders_create(
             if candidate.key not in created:
                 continue
             pk, when = created[candidate.key]
+            at_once = in_app_at[candidate.key]
             context = contexts[candidate.key]
             incident_pk = candidate.incident.pk if candidate.incident is not None else None
-            recorded.append(Recorded(pk, candidate.rule, candidate.recipient, context, when))
-            if when <= now:
+            recorded.append(Recorded(pk, candidate.rule, candidate.recipient, context, at_once))
+            if at_once <= now:
                 # Written here, in the transaction that claimed the key: in-app needs no second claim.
                 notifications.append(
                     notification_row(
@@ -219,14 +226,14 @@ def reminders_create(
                     {
                         "reminder_id": pk,
                         "channel": Channel.IN_APP,
-                        "next_attempt_at": when,
+                        "next_attempt_at": at_once,
                         "status": DeliveryStatus.SENT,
                         "attempts": 1,
                         "sent_at": now,
                     }
                 )
             else:
-                deliveries.append({"reminder_id": pk, "channel": Channel.IN_APP, "next_attempt_at": when})
+                deliveries.append({"reminder_id": pk, "channel": Channel.IN_APP, "next_attempt_at": at_once})
             wants = channels_for(preferences.get((candidate.recipient.pk, candidate.rule)))
             if wants["email"] and candidate.recipient.email:
                 deliveries.append({"reminder_id": pk, "channel": Channel.EMAIL, "next_attempt_at": when})

@@ -60,7 +60,7 @@ def sweep(*, now: datetime, send: bool = True, external: str = "inline") -> Swee
             report.batches += 1
             for reminder in reminders_create(candidates, now=now, targets=targets):
                 report.created[reminder.rule] += 1
-                if reminder.deliver_after <= now:  # its in-app notification was written with it
+                if reminder.in_app_at <= now:  # its in-app notification was written with it
                     report.sent.sent[Channel.IN_APP] += 1
                     report.sent.lines.append(
                         f"{reminder.rule} → {reminder.recipient.get_username()} via in_app: "

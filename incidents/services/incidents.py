@@ -24,6 +24,7 @@ from incidents.services.common import (
     resolve_user,
     set_history_user,
 )
+from incidents.services.roles import apply_roles, notify_named, resolve_roles
 from timeline.choices import EventKind
 from timeline.services import system_event_add
 
@@ -188,6 +189,7 @@ def incident_declare(
     incident.save()
     if service_objects:
         incident.services.set(service_objects)
+    notify_named(incident, actor, commander_user, role=COMMANDER, role_name="Incident commander")
     system_event_add(
         incident=incident,
         actor=actor,
@@ -245,8 +247,11 @@ UPDATABLE = {
     "tags",
     "duplicate_of",
     "false_alarm",
+    "roles",
     *LIFECYCLE_FIELDS,
 }
+
+COMMANDER = "commander"
 
 
 def _format_time(value: datetime | None) -> str:
@@ -311,6 +316,9 @@ def incident_update(
                 break
     if errors:
         raise ValidationError(errors)
+    role_changes = resolve_roles(errors, data["roles"]) if "roles" in data else {}
+    if errors:
+        raise ValidationError(errors)
     commander = (
         resolve_user(data["commander"], field="commander") if "commander" in data else locked.commander
     )
@@ -367,6 +375,8 @@ def incident_update(
             kind=EventKind.ROLE_CHANGE,
             body=f"Incident commander changed from {before} to {after}.",
         )
+        notify_named(locked, actor, locked.commander, role=COMMANDER, role_name="Incident commander")
+    apply_roles(locked, actor, role_changes)
     for field in LIFECYCLE_FIELDS:
         if old[field] != getattr(locked, field):
             system_event_add(

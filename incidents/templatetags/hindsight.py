@@ -133,6 +133,7 @@ def when(value: datetime | None, style: str = "") -> SafeString | str:
     )
 
 
+@register.filter(name="display_name")
 def display_name(user: Any) -> str:
     """A person as others read them: their full name, else their username; empty for nobody."""
     if user is None:
@@ -187,3 +188,46 @@ def timeline_entry(context: template.Context, event: Any) -> dict[str, Any]:
         "timeline_url": context.get("timeline_url", ""),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag
+def incident_role_slots(incident: Any) -> list[Any]:
+    """`{% incident_role_slots incident as roles %}`: the commander, then each other role and holder."""
+    from incidents.selectors import incident_roles
+
+    return incident_roles(incident=incident)
+
+
+@register.simple_tag
+def people_choices() -> list[tuple[str, str]]:
+    """`{% people_choices as people %}`: (username, name) of active users, for the header's role menus."""
+    from incidents.selectors import people_to_name
+
+    return [(user.get_username(), display_name(user)) for user in people_to_name()]
+
+
+@register.simple_tag
+def vocabulary(name: str) -> list[tuple[str, str]]:
+    """`{% vocabulary "Status" as statuses %}`: (value, label) pairs of a vocabulary, for menus."""
+    choices = _vocabularies().get(name)
+    if choices is None:
+        raise template.TemplateSyntaxError(f"vocabulary: no vocabulary named {name!r}")
+    return [(str(value), str(label)) for value, label in choices.choices]
+
+
+@register.simple_tag
+def milestone_rows(incident: Any) -> list[dict[str, Any]]:
+    """`{% milestone_rows incident as milestones %}`: each milestone, its time and time since start."""
+    return [
+        {"label": "Impact started", "at": incident.started_at, "duration": None},
+        {"label": "Detected", "at": incident.detected_at, "duration": incident.time_to_detect},
+        {"label": "Acknowledged", "at": incident.acknowledged_at, "duration": incident.time_to_acknowledge},
+        {"label": "Mitigated", "at": incident.mitigated_at, "duration": incident.time_to_mitigate},
+        {"label": "Resolved", "at": incident.resolved_at, "duration": incident.time_to_resolve},
+    ]
+
+
+@register.filter
+def datetime_local(value: datetime | None) -> str:
+    """A moment as a datetime-local input's value, in the viewer's timezone (seconds included)."""
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M:%S") if isinstance(value, datetime) else ""

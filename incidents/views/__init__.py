@@ -3,6 +3,7 @@
 from .actions import action_add, action_close, action_edit, action_list
 from .causes import cause_add, cause_edit
 from .dashboard import dashboard
+from .header import incident_header_change
 from .history import incident_history
 from .incidents import incident_declare, incident_detail, incident_edit, incident_list
 from .profile import api_token_create, api_token_revoke, profile
@@ -35,6 +36,7 @@ __all__ = [
     "incident_declare",
     "incident_detail",
     "incident_edit",
+    "incident_header_change",
     "incident_history",
     "incident_list",
     "profile",

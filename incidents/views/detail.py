@@ -113,7 +113,6 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
             selectors.related_incidents(user=request.user, incident=incident, causes=causes)[:10]
         ),
         "duplicates": list(incident.duplicates.visible_to(request.user)[:20]),
-        "milestones": milestone_rows(incident),
         "changes": list(selectors.changes_near(incident=incident)[:10]),
     }
     context.update(timeline_context(request, incident))
@@ -124,13 +123,3 @@ def detail_context(request: HttpRequest, incident: Incident, **overrides: Any) -
         context["quick_add_form"] = context.get("quick_add_form") or QuickAddForm()
     context.update(overrides)
     return context
-
-
-def milestone_rows(incident: Incident) -> list[dict[str, Any]]:
-    return [
-        {"label": "Impact started", "at": incident.started_at, "duration": None},
-        {"label": "Detected", "at": incident.detected_at, "duration": incident.time_to_detect},
-        {"label": "Acknowledged", "at": incident.acknowledged_at, "duration": incident.time_to_acknowledge},
-        {"label": "Mitigated", "at": incident.mitigated_at, "duration": incident.time_to_mitigate},
-        {"label": "Resolved", "at": incident.resolved_at, "duration": incident.time_to_resolve},
-    ]

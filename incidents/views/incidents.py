@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from incidents.forms import (
 from incidents.models import Incident
 from incidents.pagination import LastPageCountingPaginator
 from incidents.permissions import can_edit_incident, is_responder
+from incidents.query import RowIdField, query_values
 from incidents.views.common import (
     INVALID,
     add_service_errors,
@@ -29,6 +31,8 @@ from incidents.views.common import (
     usernames,
 )
 from incidents.views.detail import detail_context
+from incidents.views.header import detection_prompt
+from timeline import selectors as timeline_selectors
 
 INCIDENTS_PER_PAGE = 25
 SEVERITY_OPTIONS = [
@@ -89,7 +93,18 @@ def incident_declare(request: HttpRequest) -> HttpResponse:
 @login_required
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_or_404(request, reference)
-    return render(request, "incidents/incident_detail.html", detail_context(request, incident))
+    context = detail_context(request, incident)
+    entry = query_values(request, DetailQuery)["detected_from"]
+    if entry and context["can_edit"]:
+        # Back from the quick-add box without JavaScript: the offer htmx would have shown.
+        visible = Incident.objects.filter(pk=incident.pk).values("pk")
+        event = timeline_selectors.event_get(incident_ids=visible, pk=entry)
+        context["detection_prompt"] = detection_prompt(request.user, incident, event)
+    return render(request, "incidents/incident_detail.html", context)
+
+
+class DetailQuery(forms.Form):
+    detected_from = RowIdField(required=False)
 
 
 def _edit_initial(incident: Incident, user: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from incidents.permissions import can_edit_incident, is_admin
 from incidents.query import RowIdField, query_values
 from incidents.views.common import INVALID, add_service_errors, incident_or_404, is_htmx, require_edit
 from incidents.views.detail import KEY_EVENTS_SHOWN, decorate, detail_context, timeline_context
+from incidents.views.header import detection_prompt
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
 from timeline.choices import EventSource
@@ -99,14 +100,18 @@ def timeline_add(request: HttpRequest, reference: str) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error, {"occurred_at": "when"})
+    prompt = detection_prompt(request.user, incident, event)
     if event is not None and not is_htmx(request):
+        if prompt is not None:
+            # The incident page shows the same offer to move detected_at (no JavaScript needed).
+            return redirect(f"{incident.get_absolute_url()}?detected_from={event.pk}#timeline")
         return redirect(_event_url(incident, event))
     if is_htmx(request):
         # A fresh box after a save; the same box with its messages after an error.
         context = timeline_context(request, incident)
         next_form = QuickAddForm(initial={"kind": form.cleaned_data.get("kind", "note")}) if event else form
         next_form.fields["body"].widget.attrs["autofocus"] = True
-        context.update(quick_add_form=next_form, just_added=event)
+        context.update(quick_add_form=next_form, just_added=event, detection_prompt=prompt)
         return render(request, "timeline/_timeline.html", context, status=200 if event else INVALID)
     return render(
         request,

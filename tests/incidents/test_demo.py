@@ -129,3 +129,32 @@ def test_the_private_incident_stays_private_in_the_demo(users: dict[str, Any]) -
 def test_every_demo_responder_has_open_work_on_the_dashboard(users: dict[str, Any]) -> None:
     for username in ("responder", "maya", "jonas", "priya"):
         assert RemediationAction.objects.open().filter(owner=users[username]).exists(), username
+
+
+def test_the_demo_tells_a_whole_story(demo: str, client: Any, users: dict[str, Any]) -> None:
+    """A published postmortem whose read page opens, a closed incident, overdue and done action
+    items, and a public incident on the status page."""
+    from django.urls import reverse
+
+    from incidents.postmortems.models import Postmortem
+
+    published = Postmortem.objects.get(status="published")
+    incident = published.incident
+    assert incident.status == "closed"
+    assert published.public
+    assert published.reviews.filter(reviewer__username="priya", decision="approved").exists()
+    assert RemediationAction.objects.overdue().exists()
+    assert RemediationAction.objects.filter(status="done").exists()
+
+    client.force_login(users["viewer"])
+    page = client.get(reverse("incident-detail", args=[incident.reference])).content.decode()
+    read_url = reverse("postmortem-read", args=[incident.reference])
+    assert f'href="{read_url}"' in page
+    read = client.get(read_url)
+    assert read.status_code == 200
+    assert "A failover is not finished until every client has followed it" in read.content.decode()
+
+    client.logout()
+    status_page = client.get(reverse("status-page")).content.decode()
+    live = Incident.objects.filter(private=False, status__in=["investigating", "identified", "monitoring"])
+    assert any(public.title in status_page for public in live if public.updates.filter(audience="public"))

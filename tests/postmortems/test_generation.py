@@ -46,6 +46,23 @@ def test_it_creates_the_default_sections_in_order(record):
     ]
 
 
+def test_header_table_names_the_other_role_holders_by_name(record):
+    from incidents.models import IncidentRole, IncidentRoleKind
+    from tests.factories import UserFactory
+
+    maya = UserFactory(username="maya", first_name="Maya", last_name="Chen")
+    IncidentRole.objects.create(
+        incident=record,
+        kind=IncidentRoleKind.objects.get(key="communications_lead"),
+        user=maya,
+        assigned_at=START,
+    )
+    postmortem_generate(incident_id=record.pk)
+    header = sections_of(record)["header"].body
+    assert "| **Communications lead** | Maya Chen |" in header
+    assert "Scribe" not in header, "a role nobody held is left out"
+
+
 def test_header_table_names_the_incident(record):
     postmortem_generate(incident_id=record.pk)
     header = sections_of(record)["header"].body

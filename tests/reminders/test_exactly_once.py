@@ -117,23 +117,41 @@ def test_a_send_interrupted_by_a_dead_worker_is_not_sent_a_second_time():
     dana = UserFactory(username="dana")
     RemediationActionFactory(owner=dana, due_date=TODAY + timedelta(days=2))  # due soon; not yet due
     evening = WEDNESDAY.replace(hour=22)
-    sweep(now=evening)  # quiet hours: both deliveries wait for 08:00
+    sweep(now=evening)  # quiet hours: the email waits for 08:00; the bell does not
+    assert len(notified(dana)) == 1
     morning = (WEDNESDAY + timedelta(days=1)).replace(hour=8)
-    # At 08:00 a worker claimed both deliveries and died before recording the outcome.
-    Delivery.objects.update(
+    # At 08:00 a worker claimed the email and died before recording the outcome.
+    Delivery.objects.filter(channel="email").update(
         status=DeliveryStatus.SENDING, claimed_until=morning + timedelta(minutes=5), attempts=1
     )
-    sweep(now=morning + timedelta(minutes=1))  # lease still valid: nobody touches them
+    sweep(now=morning + timedelta(minutes=1))  # lease still valid: nobody touches it
     assert len(mail.outbox) == 0
-    assert notified(dana) == []
     sweep(now=morning + timedelta(minutes=6))
     email = Delivery.objects.get(channel="email")
     assert email.status == DeliveryStatus.FAILED
     assert "may have been delivered" in email.last_error
     assert len(mail.outbox) == 0
-    # The in-app write was rolled back with the worker, so it is safely sent now, once.
-    assert len(notified(dana)) == 1
     sweep(now=morning + timedelta(minutes=30))
+    assert len(mail.outbox) == 0
+    assert len(notified(dana)) == 1
+
+
+@pytest.mark.django_db
+def test_an_in_app_write_lost_with_its_worker_is_written_once_when_the_lease_ends():
+    dana = UserFactory(username="dana")
+    RemediationActionFactory(owner=dana, due_date=TODAY + timedelta(days=2))
+    sweep(now=WEDNESDAY, send=False)
+    # A delivery worker claimed the in-app delivery and died: its transaction, and the
+    # notification it wrote, were rolled back, leaving the claim behind.
+    Notification.objects.all().delete()
+    Delivery.objects.filter(channel="in_app").update(
+        status=DeliveryStatus.SENDING, claimed_until=WEDNESDAY + timedelta(minutes=5), attempts=1
+    )
+    sweep(now=WEDNESDAY + timedelta(minutes=1))
+    assert notified(dana) == []
+    sweep(now=WEDNESDAY + timedelta(minutes=6))
+    assert len(notified(dana)) == 1
+    sweep(now=WEDNESDAY + timedelta(minutes=30))
     assert len(notified(dana)) == 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.core import mail
 
 from incidents.reminders.models import Reminder
 from incidents.reminders.quiet import QuietHours
@@ -26,17 +27,25 @@ def _due_today(user, now):
     return RemediationActionFactory(owner=user, due_date=local_today, title="Renew the certificate")
 
 
-def test_a_reminder_during_the_night_is_held_until_the_morning_not_dropped(nora):
+def _subjects() -> list[str]:
+    return [message.subject.removeprefix("[Hindsight] ") for message in mail.outbox]
+
+
+def test_a_reminder_during_the_night_is_in_the_bell_at_once_and_emailed_in_the_morning(nora):
     late_evening = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)  # Wed 23:00 EST
     _due_today(nora, late_evening)
     sweep(now=late_evening)
-    assert notified(nora) == []
     reminder = Reminder.objects.get(recipient=nora)
+    headline = f"Due today: Renew the certificate ({reminder.incident.reference})"
+    # The bell makes no sound: it is up to date at once. Only the email waits for the morning.
+    assert notified(nora) == [headline]
+    assert _subjects() == []
     assert reminder.deliver_after == datetime(2026, 11, 26, 13, 0, tzinfo=UTC)  # Thu 08:00 EST
     sweep(now=datetime(2026, 11, 26, 12, 59, tzinfo=UTC))
-    assert notified(nora) == []
+    assert _subjects() == []
     sweep(now=datetime(2026, 11, 26, 13, 0, tzinfo=UTC))
-    assert notified(nora) == [f"Due today: Renew the certificate ({reminder.incident.reference})"]
+    assert _subjects() == [headline]
+    assert notified(nora) == [headline], "held email, not a second notification"
 
 
 def test_the_day_is_the_recipients_day_not_utc(db):
@@ -50,13 +59,15 @@ def test_the_day_is_the_recipients_day_not_utc(db):
     assert [title.split(":")[0] for title in notified(kiri)] == ["Due today"]
 
 
-def test_weekend_reminders_wait_for_monday_morning(nora):
+def test_weekend_emails_wait_for_monday_morning(nora):
     saturday_noon = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)  # 12:00 EST
     _due_today(nora, saturday_noon)
     sweep(now=saturday_noon)
     sweep(now=datetime(2026, 11, 29, 17, 0, tzinfo=UTC))  # Sunday
-    assert notified(nora) == []
+    assert len(notified(nora)) == 1
+    assert _subjects() == []
     sweep(now=datetime(2026, 11, 30, 13, 0, tzinfo=UTC))  # Monday 08:00 EST
+    assert [subject for subject in _subjects() if not subject.startswith("Your week")] == notified(nora)
     assert len(notified(nora)) == 1
 
 
@@ -125,19 +136,16 @@ def test_an_unknown_timezone_falls_back_to_utc():
     )
 
 
-def test_an_overdue_reminder_replaces_a_due_soon_one_still_held_by_quiet_hours(nora):
-    from django.core import mail
-
+def test_an_overdue_reminder_replaces_a_due_soon_email_still_held_by_quiet_hours(nora):
     action = RemediationActionFactory(owner=nora, due_date=datetime(2026, 11, 26).date(), title="Renew it")
-    sweep(now=datetime(2026, 11, 26, 4, 0, tzinfo=UTC))  # Wed 23:00 EST: due tomorrow, held
-    sweep(now=datetime(2026, 11, 26, 5, 30, tzinfo=UTC))  # Thu 00:30 EST: due today, held too
-    assert notified(nora) == []
+    sweep(now=datetime(2026, 11, 26, 4, 0, tzinfo=UTC))  # Wed 23:00 EST: due tomorrow, email held
+    sweep(now=datetime(2026, 11, 26, 5, 30, tzinfo=UTC))  # Thu 00:30 EST: due today, email held too
+    reference = action.incident.reference
+    assert notified(nora) == [f"Due tomorrow: Renew it ({reference})", f"Due today: Renew it ({reference})"]
+    assert mail.outbox == []
 
     morning = datetime(2026, 11, 26, 13, 0, tzinfo=UTC)  # Thu 08:00 EST
     sweep(now=morning)
     sweep(now=morning + timedelta(minutes=1))
-    # One reminder about the item, the one that is still true.
-    assert notified(nora) == [f"Due today: Renew it ({action.incident.reference})"]
-    assert [message.subject for message in mail.outbox] == [
-        f"[Hindsight] Due today: Renew it ({action.incident.reference})"
-    ]
+    # One email about the item, the one that is still true.
+    assert [message.subject for message in mail.outbox] == [f"[Hindsight] Due today: Renew it ({reference})"]

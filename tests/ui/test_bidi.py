@@ -56,10 +56,16 @@ def test_a_title_with_a_right_to_left_override_renders_isolated(
     assert outside_isolation(body) == []
 
 
-def test_service_and_people_names_render_isolated(client_for: Any, owner: Any, spoofing: Any) -> None:
+def test_service_and_people_names_render_isolated(
+    client_for: Any, owner: Any, viewer: Any, spoofing: Any
+) -> None:
     body = client_for(owner).get(reverse("incident-detail", args=[spoofing.reference])).content.decode()
     assert f"<bdi>{SERVICE}</bdi>" in body
-    assert f"<bdi>eve{OVERRIDE}lin</bdi>" in body
+    # A responder names people from menus, whose options hold plain text: isolates, not <bdi>.
+    assert f">\u2068eve{OVERRIDE}lin\u2069</option>" in body
+    assert outside_isolation(body) == []
+    shown = client_for(viewer).get(reverse("incident-detail", args=[spoofing.reference])).content.decode()
+    assert f"<bdi>eve{OVERRIDE}lin</bdi>" in shown
     assert f"<title>{spoofing.reference} \u2068{TITLE}\u2069" in body  # the browser tab: plain text
 
 
