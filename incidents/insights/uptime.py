@@ -169,7 +169,8 @@ def _days(spans: list[Span], start: datetime, days: int) -> list[UptimeDay]:
         that_day = [span for span in spans if span.start < day_end and span.end > day_start]
         names = sorted(
             {
-                (span.incident.number, f"{span.incident.title} ({span.incident.reference})")
+                # Isolated: a title's direction controls must not reverse the text after it.
+                (span.incident.number, f"\u2068{span.incident.title}\u2069 ({span.incident.reference})")
                 for span in that_day
             }
         )

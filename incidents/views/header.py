@@ -23,6 +23,7 @@ from incidents.forms import local_datetime_field
 from incidents.lifecycle import LABELS
 from incidents.models import Incident
 from incidents.views.common import INVALID, incident_or_404, is_htmx, require_edit
+from incidents.views.detail import detail_context
 from timeline import selectors as timeline_selectors
 from timeline.choices import EventKind
 
@@ -172,8 +173,6 @@ def incident_header_change(request: HttpRequest, reference: str) -> HttpResponse
 def _full_page(
     request: HttpRequest, incident: Incident, context: dict[str, Any], status: int
 ) -> HttpResponse:
-    from incidents.views.incidents import detail_context
-
     incident.refresh_from_db()
     page = detail_context(request, incident)
     page.update({key: value for key, value in context.items() if key != "tab"})

@@ -86,7 +86,7 @@ def test_the_status_page_shows_uptime_bars_and_maintenance(page: Any, history: d
     outage_day = checkout.locator(f'.uptime-day[data-day="{history["day"].date().isoformat()}"]')
     expect(outage_day).to_have_attribute("data-state", "major_outage")
     expect(outage_day).to_have_attribute(
-        "title", re.compile(r"Major outage — Card payments fail \(INC-\d+\)")
+        "title", re.compile("Major outage — \u2068Card payments fail\u2069 \\(INC-\\d+\\)")
     )
     # The day's text is in the accessibility tree (a screen reader reads it), not only on hover.
     expect(page.get_by_role("list", name="checkout, day by day over the last 90 days")).to_be_visible()

@@ -81,7 +81,7 @@ def test_an_outage_across_midnight_colours_both_days_and_no_others(
     assert by_day[first] == by_day[second] == "partial_outage"
     assert by_day[before] == by_day[after] == "operational"
     day = next(day for day in row.days if day.day.isoformat() == first)
-    assert day.text.endswith(f"Partial outage — Payments fail ({outage.reference})")
+    assert day.text.endswith(f"Partial outage — \u2068Payments fail\u2069 ({outage.reference})")
     # Two hours down out of the window so far.
     assert row.down_seconds == pytest.approx(2 * 3600)
     assert row.uptime_label == f"{int(100 * (1 - 7200 / row.window_seconds) * 100) / 100:.2f}%"
@@ -101,7 +101,11 @@ def test_a_day_takes_the_worst_state_any_public_incident_announced(
     row = checkout(now)
     day = next(day for day in row.days if day.day == morning.date())
     assert day.state == "major_outage"
-    assert day.incidents == (f"Slow checkout ({slow.reference})", f"Checkout down ({down.reference})")
+    # Titles are isolated (U+2068 … U+2069): their direction controls cannot reverse what follows.
+    assert day.incidents == (
+        f"\u2068Slow checkout\u2069 ({slow.reference})",
+        f"\u2068Checkout down\u2069 ({down.reference})",
+    )
     # Only the hour of major outage is downtime; degraded performance is slow, not down.
     assert row.down_seconds == pytest.approx(3600)
 
@@ -139,7 +143,7 @@ def test_an_outage_announced_before_the_window_and_never_cleared_fills_it(
     row = checkout(now)
     assert {day.state for day in row.days} == {"degraded"}
     assert all("Old and fixed" not in day.text for day in row.days)
-    assert row.days[0].incidents == (f"Legacy export broken ({still_down.reference})",)
+    assert row.days[0].incidents == (f"\u2068Legacy export broken\u2069 ({still_down.reference})",)
 
 
 def test_an_outage_that_ended_at_midnight_leaves_the_next_day_alone(
@@ -206,5 +210,5 @@ def test_the_status_page_draws_a_bar_with_a_text_per_day(client: Any, owner: Any
     bar = bar[: bar.index("</ol>")]
     assert bar.count('class="uptime-day') == UPTIME_DAYS
     assert f'data-day="{start.date().isoformat()}" data-state="major_outage"' in bar
-    assert f"Major outage — Checkout &lt;down&gt; ({outage.reference})" in bar
+    assert f"Major outage — \u2068Checkout &lt;down&gt;\u2069 ({outage.reference})" in bar
     assert "uptime</span>" in body
