@@ -305,9 +305,8 @@ def generic_ingest(*, source: AlertSource, payload: Any) -> AlertIngestResult:
     occurred = _occurred(source, values["occurred_at"])
     status = values["status"]
     resolved = status is not None and _text(status, 100).strip().lower() in source.resolved_set()
-    severity = source.severity_map.get(
-        _text(values["severity"], 100).strip().lower(), source.default_severity
-    )
+    mapping = {str(name).strip().lower(): sev for name, sev in (source.severity_map or {}).items()}
+    severity = mapping.get(_text(values["severity"], 100).strip().lower(), source.default_severity)
     key = _key(f"generic:{source.slug}", key_value)
     alert = Alert(
         status="resolved" if resolved else "firing",
