@@ -31,9 +31,9 @@ from incidents.services.alerts import (
     Alert,
     AlertIngestResult,
     AlertSender,
-    _text,
-    _time,
     alert_group_ingest,
+    alert_time,
+    clean_text,
 )
 
 SENTRY = AlertSender(name="Sentry", tag="sentry")
@@ -66,32 +66,32 @@ def _id(parent: Mapping[str, Any], name: str, path: str) -> str:
     value = parent.get(name)
     if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
         raise ValidationError({path: f"Sentry's payload has no `{path}`."})
-    return _text(value, 100).strip()
+    return clean_text(value, 100).strip()
 
 
 def _url(value: Any) -> str:
-    url = _text(value, 1000)
+    url = clean_text(value, 1000)
     return url if url.startswith(("http://", "https://")) else ""
 
 
 def _sentry_severity(level: Any) -> str:
     mapping: dict[str, str] = hindsight_setting("SENTRY_SEVERITY_MAP")
-    return mapping.get(_text(level, 20).lower(), hindsight_setting("ALERTMANAGER_DEFAULT_SEVERITY"))
+    return mapping.get(clean_text(level, 20).lower(), hindsight_setting("ALERTMANAGER_DEFAULT_SEVERITY"))
 
 
 def _event_alert(data: Mapping[str, Any]) -> tuple[str, list[Alert]]:
     """`event_alert` (an issue alert rule fired): one firing alert per Sentry event."""
     event = _object(data, "event", "data.event")
     issue_id = _id(event, "issue_id", "data.event.issue_id")
-    event_id = _text(event.get("event_id"), 64) or _text(event.get("id"), 64)
-    started = _time(event.get("datetime")) or _time(event.get("timestamp"))
+    event_id = clean_text(event.get("event_id"), 64) or clean_text(event.get("id"), 64)
+    started = alert_time(event.get("datetime")) or alert_time(event.get("timestamp"))
     tags = {
-        _text(pair[0], 200): _text(pair[1])
+        clean_text(pair[0], 200): clean_text(pair[1])
         for pair in event.get("tags") or []
         if isinstance(pair, list | tuple) and len(pair) == 2
     }
-    title = _text(event.get("title") or event.get("message"), 200) or f"Sentry issue {issue_id}"
-    rule = _text(data.get("triggered_rule"), 200)
+    title = clean_text(event.get("title") or event.get("message"), 200) or f"Sentry issue {issue_id}"
+    rule = clean_text(data.get("triggered_rule"), 200)
     labels = {
         "alertname": title,
         **{k: v for k, v in tags.items() if k in {"environment", "release", "service"}},
@@ -100,7 +100,7 @@ def _event_alert(data: Mapping[str, Any]) -> tuple[str, list[Alert]]:
         status="firing",
         labels=labels,
         annotations={
-            "summary": _text(event.get("culprit"), 500),
+            "summary": clean_text(event.get("culprit"), 500),
             "description": f"Sentry alert rule “{rule}” fired." if rule else "",
         },
         starts_at=started,
@@ -117,11 +117,11 @@ def _issue(action: str, data: Mapping[str, Any]) -> tuple[str, list[Alert]]:
     """`issue`: created/unresolved fire, resolved/ignored/archived resolve, assigned is a note."""
     issue = _object(data, "issue", "data.issue")
     issue_id = _id(issue, "id", "data.issue.id")
-    last_seen = _text(issue.get("lastSeen"), 40)
-    title = _text(issue.get("title"), 200) or f"Sentry issue {issue_id}"
+    last_seen = clean_text(issue.get("lastSeen"), 40)
+    title = clean_text(issue.get("title"), 200) or f"Sentry issue {issue_id}"
     project = issue.get("project")
     project_name = (
-        _text(project.get("slug") or project.get("name"), 100) if isinstance(project, Mapping) else ""
+        clean_text(project.get("slug") or project.get("name"), 100) if isinstance(project, Mapping) else ""
     )
     common: dict[str, Any] = {
         "labels": {"alertname": title, **({"project": project_name} if project_name else {})},
@@ -130,13 +130,13 @@ def _issue(action: str, data: Mapping[str, Any]) -> tuple[str, list[Alert]]:
         "severity": _sentry_severity(issue.get("level")),
         "ends_at": None,
     }
-    culprit = {"summary": _text(issue.get("culprit"), 500)}
+    culprit = {"summary": clean_text(issue.get("culprit"), 500)}
     if action in SENTRY_FIRING:
         seen = issue.get("firstSeen") if action == "created" else issue.get("lastSeen")
         alert = Alert(
             status="firing",
             annotations=culprit,
-            starts_at=_time(seen),
+            starts_at=alert_time(seen),
             identity=f"sentry:issue:{issue_id}:{action}:{last_seen}",
             verb="Regressed in Sentry" if action == "unresolved" else "",
             **common,
@@ -153,7 +153,9 @@ def _issue(action: str, data: Mapping[str, Any]) -> tuple[str, list[Alert]]:
     elif action == "assigned":
         assignee = issue.get("assignedTo")
         who = (
-            _text(assignee.get("name") or assignee.get("email"), 200) if isinstance(assignee, Mapping) else ""
+            clean_text(assignee.get("name") or assignee.get("email"), 200)
+            if isinstance(assignee, Mapping)
+            else ""
         )
         alert = Alert(
             status="firing",
@@ -174,19 +176,20 @@ def _metric_alert(action: str, data: Mapping[str, Any]) -> tuple[str, list[Alert
     metric = _object(data, "metric_alert", "data.metric_alert")
     alert_id = _id(metric, "id", "data.metric_alert.id")
     rule = metric.get("alert_rule")
-    rule_name = _text(rule.get("name"), 200) if isinstance(rule, Mapping) else ""
+    rule_name = clean_text(rule.get("name"), 200) if isinstance(rule, Mapping) else ""
     title = (
-        _text(data.get("description_title") or metric.get("title") or rule_name, 200) or "Sentry metric alert"
+        clean_text(data.get("description_title") or metric.get("title") or rule_name, 200)
+        or "Sentry metric alert"
     )
     if action not in {"critical", "warning", "resolved"}:
         return _key("sentry:metric", alert_id), []
     firing = action != "resolved"
-    moment_text = _text(metric.get("date_started") if firing else metric.get("date_closed"), 40)
+    moment_text = clean_text(metric.get("date_started") if firing else metric.get("date_closed"), 40)
     alert = Alert(
         status="firing" if firing else "resolved",
         labels={"alertname": title.removeprefix("Resolved: "), **({"rule": rule_name} if rule_name else {})},
-        annotations={"description": _text(data.get("description_text"), 2000)},
-        starts_at=_time(metric.get("date_started")) if firing else None,
+        annotations={"description": clean_text(data.get("description_text"), 2000)},
+        starts_at=alert_time(metric.get("date_started")) if firing else None,
         ends_at=None,
         fingerprint=_fingerprint(alert_id),
         generator_url=_url(data.get("web_url")),
@@ -218,7 +221,7 @@ def sentry_ingest(*, resource: str, payload: Mapping[str, Any]) -> AlertIngestRe
     if resource not in SENTRY_RESOURCES:
         return AlertIngestResult(incident=None, created=False, events_added=0)
     data = _object(payload, "data", "data")
-    action = _text(payload.get("action"), 40).lower()
+    action = clean_text(payload.get("action"), 40).lower()
     if resource == "event_alert":
         key, alerts = _event_alert(data)
     elif resource == "issue":
@@ -284,10 +287,10 @@ def _occurred(source: AlertSource, value: Any) -> datetime | None:
             return min(datetime.fromtimestamp(seconds, tz=UTC), timezone.now())
         except (ValueError, OverflowError, OSError):
             pass
-    parsed = _time(value)
+    parsed = alert_time(value)
     if parsed is None:
         raise ValidationError(
-            {"occurred_at": f"`{source.occurred_at}` finds {_text(value, 40)!r}: not a time."}
+            {"occurred_at": f"`{source.occurred_at}` finds {clean_text(value, 40)!r}: not a time."}
         )
     return parsed
 
@@ -296,25 +299,25 @@ def _occurred(source: AlertSource, value: Any) -> datetime | None:
 def generic_ingest(*, source: AlertSource, payload: Any) -> AlertIngestResult:
     """Open or update the incident for a post to a generic source, read through its expressions."""
     values = {field: _read(source, field, payload) for field in MAPPED_FIELDS}
-    key_value = _text(values["group_key"], 100_000).strip()
+    key_value = clean_text(values["group_key"], 100_000).strip()
     if not key_value:
         raise ValidationError({"group_key": f"`{source.group_key}` finds an empty value in this payload."})
-    title = " ".join(_text(values["title"], 200).split())
+    title = " ".join(clean_text(values["title"], 200).split())
     if not title:
         raise ValidationError({"title": f"`{source.title}` finds an empty value in this payload."})
     occurred = _occurred(source, values["occurred_at"])
     status = values["status"]
-    resolved = status is not None and _text(status, 100).strip().lower() in source.resolved_set()
+    resolved = status is not None and clean_text(status, 100).strip().lower() in source.resolved_set()
     mapping = {str(name).strip().lower(): sev for name, sev in (source.severity_map or {}).items()}
-    severity = mapping.get(_text(values["severity"], 100).strip().lower(), source.default_severity)
+    severity = mapping.get(clean_text(values["severity"], 100).strip().lower(), source.default_severity)
     key = _key(f"generic:{source.slug}", key_value)
     alert = Alert(
         status="resolved" if resolved else "firing",
         labels={
             "alertname": title,
-            **({"service": _text(values["service"], 100)} if values["service"] else {}),
+            **({"service": clean_text(values["service"], 100)} if values["service"] else {}),
         },
-        annotations={"summary": _text(values["summary"], 2000)} if values["summary"] is not None else {},
+        annotations={"summary": clean_text(values["summary"], 2000)} if values["summary"] is not None else {},
         starts_at=None if resolved else occurred,
         ends_at=occurred if resolved else None,
         fingerprint=_fingerprint(key),

@@ -62,7 +62,7 @@ class AlertIngestResult:
     events_added: int
 
 
-def _text(value: Any, limit: int = 2000) -> str:
+def clean_text(value: Any, limit: int = 2000) -> str:
     # PostgreSQL refuses NUL characters in text; labels come from anywhere.
     return str(value if value is not None else "").replace("\x00", "")[:limit]
 
@@ -70,10 +70,10 @@ def _text(value: Any, limit: int = 2000) -> str:
 def _labels(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
         return {}
-    return {_text(key, 200): _text(item) for key, item in value.items()}
+    return {clean_text(key, 200): clean_text(item) for key, item in value.items()}
 
 
-def _time(value: Any) -> datetime | None:
+def alert_time(value: Any) -> datetime | None:
     """Parse an Alertmanager time; its zero time (0001-01-01) and anything unparsable mean none."""
     if not isinstance(value, str):
         return None
@@ -99,7 +99,7 @@ def severity_for(labels: Mapping[str, str]) -> str:
 
 
 def group_key_of(payload: Mapping[str, Any]) -> str:
-    key = _text(payload.get("groupKey"), 100_000)
+    key = clean_text(payload.get("groupKey"), 100_000)
     if len(key) > MAX_GROUP_KEY:
         key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
     return key
@@ -163,21 +163,21 @@ class Alert:
 
 def _alert(raw: Mapping[str, Any], common_labels: dict[str, str]) -> Alert:
     labels = {**common_labels, **_labels(raw.get("labels"))}
-    starts_at = _time(raw.get("startsAt"))
-    ends_at = _time(raw.get("endsAt"))
-    fingerprint = _text(raw.get("fingerprint"), 64)
+    starts_at = alert_time(raw.get("startsAt"))
+    ends_at = alert_time(raw.get("endsAt"))
+    fingerprint = clean_text(raw.get("fingerprint"), 64)
     if not fingerprint:
         # Older senders omit it; the sorted labels identify the alert just as well.
         fingerprint = hashlib.sha256(repr(sorted(labels.items())).encode()).hexdigest()[:16]
     return Alert(
-        status=_text(raw.get("status"), 20).lower() or "firing",
+        status=clean_text(raw.get("status"), 20).lower() or "firing",
         labels=labels,
         annotations=_labels(raw.get("annotations")),
         starts_at=starts_at,
         ends_at=ends_at if ends_at and (starts_at is None or ends_at >= starts_at) else None,
         fingerprint=fingerprint,
-        generator_url=_text(raw.get("generatorURL"), 1000),
-        dashboard_url=_text(raw.get("panelURL") or raw.get("dashboardURL"), 1000),
+        generator_url=clean_text(raw.get("generatorURL"), 1000),
+        dashboard_url=clean_text(raw.get("panelURL") or raw.get("dashboardURL"), 1000),
     )
 
 
@@ -193,13 +193,13 @@ def _title(payload: Mapping[str, Any], alerts: list[Alert]) -> str:
 def _summary(payload: Mapping[str, Any], sender: AlertSender) -> str:
     annotations = _labels(payload.get("commonAnnotations"))
     group = _labels(payload.get("groupLabels"))
-    receiver = _text(payload.get("receiver"), 200)
+    receiver = clean_text(payload.get("receiver"), 200)
     lines = [f"Opened by {sender.name}" + (f" (receiver `{receiver}`)." if receiver else ".")]
     if group:
         lines.append(
             "Alert group: " + ", ".join(f"`{key}={value}`" for key, value in sorted(group.items())) + "."
         )
-    url = _text(payload.get("externalURL"), 1000)
+    url = clean_text(payload.get("externalURL"), 1000)
     if url.startswith(("http://", "https://")):
         lines.append(f"[{sender.name}]({url})")
     if annotations.get("description"):
@@ -237,8 +237,8 @@ def grafana_ingest(*, payload: Mapping[str, Any]) -> AlertIngestResult:
     Grafana's group keys are often as plain as `{}:{}`: they are namespaced by sender and
     organisation so that they never join an Alertmanager group or another organisation's.
     """
-    org = _text(payload.get("orgId"), 20)
-    key = f"grafana:{org}:{_text(payload.get('groupKey'), 100_000)}"
+    org = clean_text(payload.get("orgId"), 20)
+    key = f"grafana:{org}:{clean_text(payload.get('groupKey'), 100_000)}"
     return alerts_ingest(payload={**payload, "groupKey": key}, sender=GRAFANA)
 
 
