@@ -242,6 +242,14 @@ class GenericHookView(APIView):
             "while it is open; a resolved post adds an entry and never resolves the incident."
         ),
         request={"application/json": OpenApiTypes.OBJECT},
+        parameters=[
+            OpenApiParameter(
+                "X-Hindsight-Token",
+                str,
+                OpenApiParameter.HEADER,
+                description="The source's token, unless sent as `Authorization: Bearer <token>`.",
+            ),
+        ],
         responses={200: HookResultSerializer, 201: HookResultSerializer, **errors(400, 413, 415)},
     )
     def post(self, request: Request, slug: str) -> Response:
