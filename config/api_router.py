@@ -9,7 +9,7 @@ from incidents.api import schema  # noqa: F401 — registers the token scheme wi
 from incidents.api.account import JobViewSet, MeView
 from incidents.api.audit import IncidentHistoryView
 from incidents.api.changes import ChangeHookView, IncidentChangesView
-from incidents.api.hooks import AlertmanagerHookView, GrafanaHookView
+from incidents.api.hooks import AlertmanagerHookView, GenericHookView, GrafanaHookView, SentryHookView
 from incidents.api.record import (
     ActionViewSet,
     CauseViewSet,
@@ -50,6 +50,8 @@ urlpatterns = [
     path("search/", SearchView.as_view(), name="search"),
     path("incidents/<str:id>/history/", IncidentHistoryView.as_view(), name="incident-history"),
     path("hooks/grafana/", GrafanaHookView.as_view(), name="hook-grafana"),
+    path("hooks/sentry/", SentryHookView.as_view(), name="hook-sentry"),
+    path("hooks/generic/<slug:slug>/", GenericHookView.as_view(), name="hook-generic"),
     path("hooks/changes/", ChangeHookView.as_view(), name="hook-changes"),
     path("incidents/<str:id>/changes/", IncidentChangesView.as_view(), name="incident-changes"),
     # Sub-apps' routes, when they are installed.

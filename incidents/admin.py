@@ -1,11 +1,12 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.models import (
+    AlertSource,
     ApiToken,
     Cause,
     Counter,
@@ -18,6 +19,7 @@ from incidents.models import (
     StatusUpdate,
 )
 from incidents.services import action_restore, cause_restore
+from incidents.services.alert_sources import alert_source_token_issue
 
 
 @admin.register(Service)
@@ -115,6 +117,32 @@ class JobAdmin(admin.ModelAdmin):
     list_display = ["name", "status", "incident", "created_at", "finished_at", "attempts"]
     list_filter = ["status", "name"]
     readonly_fields = [f.name for f in Job._meta.fields]
+
+
+@admin.register(AlertSource)
+class AlertSourceAdmin(admin.ModelAdmin):
+    """Generic JSON webhooks. Expressions are checked on save (a bad one is a form error)."""
+
+    list_display = ["name", "slug", "enabled", "token_prefix", "created_at"]
+    list_filter = ["enabled"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["token_prefix", "created_at"]
+    actions = ["issue_token"]
+
+    def save_model(self, request: HttpRequest, obj: AlertSource, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not obj.token_hash:
+            self._show_token(request, obj)
+
+    @admin.action(description="Issue a new token (the old one stops working)")
+    def issue_token(self, request: HttpRequest, queryset: QuerySet[AlertSource]) -> None:
+        for source in queryset:
+            self._show_token(request, source)
+
+    def _show_token(self, request: HttpRequest, source: AlertSource) -> None:
+        token = alert_source_token_issue(source=source)
+        messages.warning(request, f"Token for {source.slug}, shown this once — copy it now: {token}")
 
 
 admin.site.register(Counter)

@@ -376,6 +376,18 @@ HINDSIGHT: dict[str, Any] = {
         "none": "SEV4",
     },
     "ALERTMANAGER_DEFAULT_SEVERITY": "SEV3",
+    # Sentry's hook (POST /api/v1/hooks/sentry/): its internal integration's client secret signs posts.
+    "SENTRY_CLIENT_SECRET": os.environ.get("SENTRY_CLIENT_SECRET", ""),
+    "SENTRY_MAX_AGE": timedelta(minutes=5),  # an older (or further ahead) Sentry-Hook-Timestamp is a replay
+    # An event's or issue's `level`, and a metric alert's action → Hindsight severity.
+    "SENTRY_SEVERITY_MAP": {
+        "fatal": "SEV1",
+        "critical": "SEV1",
+        "error": "SEV2",
+        "warning": "SEV3",
+        "info": "SEV4",
+        "debug": "SEV4",
+    },
     # Broadcasts to chat and subscriptions (incidents.broadcasts).
     "BROADCAST_TIMEOUT": 5,  # seconds per chat post
     "BROADCAST_MAX_ATTEMPTS": 5,  # a failing chat post or email is given up after this many tries

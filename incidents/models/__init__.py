@@ -1,5 +1,6 @@
 from .accounts import ApiToken, Profile
 from .actions import RemediationAction
+from .alerts import AlertSource
 from .causes import Cause
 from .changes import ChangeEvent, ChangeKind
 from .incidents import REFERENCE_COUNTER, Counter, Incident, IncidentScopedQuerySet, Service
@@ -8,6 +9,7 @@ from .roles import IncidentRole, IncidentRoleKind
 from .updates import StatusUpdate
 
 __all__ = [
+    "AlertSource",
     "REFERENCE_COUNTER",
     "ApiToken",
     "Cause",

@@ -19,7 +19,7 @@ Semantics, which the README documents:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -62,7 +62,7 @@ class AlertIngestResult:
     events_added: int
 
 
-def _text(value: Any, limit: int = 2000) -> str:
+def clean_text(value: Any, limit: int = 2000) -> str:
     # PostgreSQL refuses NUL characters in text; labels come from anywhere.
     return str(value if value is not None else "").replace("\x00", "")[:limit]
 
@@ -70,10 +70,10 @@ def _text(value: Any, limit: int = 2000) -> str:
 def _labels(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
         return {}
-    return {_text(key, 200): _text(item) for key, item in value.items()}
+    return {clean_text(key, 200): clean_text(item) for key, item in value.items()}
 
 
-def _time(value: Any) -> datetime | None:
+def alert_time(value: Any) -> datetime | None:
     """Parse an Alertmanager time; its zero time (0001-01-01) and anything unparsable mean none."""
     if not isinstance(value, str):
         return None
@@ -99,14 +99,14 @@ def severity_for(labels: Mapping[str, str]) -> str:
 
 
 def group_key_of(payload: Mapping[str, Any]) -> str:
-    key = _text(payload.get("groupKey"), 100_000)
+    key = clean_text(payload.get("groupKey"), 100_000)
     if len(key) > MAX_GROUP_KEY:
         key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
     return key
 
 
 @dataclass
-class _Alert:
+class Alert:
     status: str
     labels: dict[str, str]
     annotations: dict[str, str]
@@ -115,6 +115,10 @@ class _Alert:
     fingerprint: str
     generator_url: str
     dashboard_url: str = ""  # Grafana's; Alertmanager has none
+    severity: str = ""  # SEV1–SEV4 when the sender already knows it; else from the `severity` label
+    identity: str = ""  # the event's key when the sender has a better one than fingerprint + time
+    verb: str = ""  # how the entry starts when "Firing"/"Resolved" says too little ("Assigned")
+    informational: bool = False  # recorded on the group's incident, but never opens one
 
     @property
     def firing(self) -> bool:
@@ -126,6 +130,8 @@ class _Alert:
 
     @property
     def external_id(self) -> str:
+        if self.identity:
+            return self.identity[:200]
         moment = self.moment
         stamp = moment.strftime("%Y%m%dT%H%M%SZ") if moment else "-"
         return f"am:{self.fingerprint}:{'firing' if self.firing else 'resolved'}:{stamp}"[:200]
@@ -134,7 +140,8 @@ class _Alert:
         name = self.labels.get("alertname", "alert")
         summary = self.annotations.get("summary", "")
         lines = [
-            f"**{'Firing' if self.firing else 'Resolved'}:** {name}" + (f" — {summary}" if summary else "")
+            f"**{self.verb or ('Firing' if self.firing else 'Resolved')}:** {name}"
+            + (f" — {summary}" if summary else "")
         ]
         description = self.annotations.get("description", "")
         if description:
@@ -154,27 +161,27 @@ class _Alert:
         return "\n".join(lines)[:19_000]
 
 
-def _alert(raw: Mapping[str, Any], common_labels: dict[str, str]) -> _Alert:
+def _alert(raw: Mapping[str, Any], common_labels: dict[str, str]) -> Alert:
     labels = {**common_labels, **_labels(raw.get("labels"))}
-    starts_at = _time(raw.get("startsAt"))
-    ends_at = _time(raw.get("endsAt"))
-    fingerprint = _text(raw.get("fingerprint"), 64)
+    starts_at = alert_time(raw.get("startsAt"))
+    ends_at = alert_time(raw.get("endsAt"))
+    fingerprint = clean_text(raw.get("fingerprint"), 64)
     if not fingerprint:
         # Older senders omit it; the sorted labels identify the alert just as well.
         fingerprint = hashlib.sha256(repr(sorted(labels.items())).encode()).hexdigest()[:16]
-    return _Alert(
-        status=_text(raw.get("status"), 20).lower() or "firing",
+    return Alert(
+        status=clean_text(raw.get("status"), 20).lower() or "firing",
         labels=labels,
         annotations=_labels(raw.get("annotations")),
         starts_at=starts_at,
         ends_at=ends_at if ends_at and (starts_at is None or ends_at >= starts_at) else None,
         fingerprint=fingerprint,
-        generator_url=_text(raw.get("generatorURL"), 1000),
-        dashboard_url=_text(raw.get("panelURL") or raw.get("dashboardURL"), 1000),
+        generator_url=clean_text(raw.get("generatorURL"), 1000),
+        dashboard_url=clean_text(raw.get("panelURL") or raw.get("dashboardURL"), 1000),
     )
 
 
-def _title(payload: Mapping[str, Any], alerts: list[_Alert]) -> str:
+def _title(payload: Mapping[str, Any], alerts: list[Alert]) -> str:
     annotations = _labels(payload.get("commonAnnotations"))
     labels = {**_labels(payload.get("groupLabels")), **_labels(payload.get("commonLabels"))}
     name = labels.get("alertname") or (alerts[0].labels.get("alertname") if alerts else "") or "Alert"
@@ -186,12 +193,13 @@ def _title(payload: Mapping[str, Any], alerts: list[_Alert]) -> str:
 def _summary(payload: Mapping[str, Any], sender: AlertSender) -> str:
     annotations = _labels(payload.get("commonAnnotations"))
     group = _labels(payload.get("groupLabels"))
-    lines = [f"Opened by {sender.name} (receiver `{_text(payload.get('receiver'), 200)}`)."]
+    receiver = clean_text(payload.get("receiver"), 200)
+    lines = [f"Opened by {sender.name}" + (f" (receiver `{receiver}`)." if receiver else ".")]
     if group:
         lines.append(
             "Alert group: " + ", ".join(f"`{key}={value}`" for key, value in sorted(group.items())) + "."
         )
-    url = _text(payload.get("externalURL"), 1000)
+    url = clean_text(payload.get("externalURL"), 1000)
     if url.startswith(("http://", "https://")):
         lines.append(f"[{sender.name}]({url})")
     if annotations.get("description"):
@@ -199,7 +207,7 @@ def _summary(payload: Mapping[str, Any], sender: AlertSender) -> str:
     return "\n".join(lines)
 
 
-def _services(alerts: list[_Alert]) -> list[str]:
+def _services(alerts: list[Alert]) -> list[str]:
     names: list[str] = []
     for alert in alerts:
         name = " ".join(alert.labels.get("service", "").split())[:100]
@@ -208,7 +216,7 @@ def _services(alerts: list[_Alert]) -> list[str]:
     return names[:20]
 
 
-def _recorded(incident: Incident, alerts: list[_Alert]) -> set[str]:
+def _recorded(incident: Incident, alerts: list[Alert]) -> set[str]:
     ids = [alert.external_id for alert in alerts]
     # Soft-deleted events count: a responder who deleted an alert entry does not want it back.
     return set(
@@ -229,19 +237,40 @@ def grafana_ingest(*, payload: Mapping[str, Any]) -> AlertIngestResult:
     Grafana's group keys are often as plain as `{}:{}`: they are namespaced by sender and
     organisation so that they never join an Alertmanager group or another organisation's.
     """
-    org = _text(payload.get("orgId"), 20)
-    key = f"grafana:{org}:{_text(payload.get('groupKey'), 100_000)}"
+    org = clean_text(payload.get("orgId"), 20)
+    key = f"grafana:{org}:{clean_text(payload.get('groupKey'), 100_000)}"
     return alerts_ingest(payload={**payload, "groupKey": key}, sender=GRAFANA)
 
 
-@transaction.atomic
 def alerts_ingest(*, payload: Mapping[str, Any], sender: AlertSender) -> AlertIngestResult:
     """Open or update the incident for an alert group's notification (Alertmanager's format)."""
-    key = group_key_of(payload)
     common_labels = _labels(payload.get("commonLabels"))
     raw_alerts = payload.get("alerts") or []
-    alerts = [_alert(raw, common_labels) for raw in raw_alerts if isinstance(raw, Mapping)]
+    return alert_group_ingest(
+        key=group_key_of(payload),
+        alerts=[_alert(raw, common_labels) for raw in raw_alerts if isinstance(raw, Mapping)],
+        sender=sender,
+        title=lambda firing: _title(payload, firing),
+        summary=_summary(payload, sender),
+    )
 
+
+@transaction.atomic
+def alert_group_ingest(
+    *,
+    key: str,
+    alerts: list[Alert],
+    sender: AlertSender,
+    title: Callable[[list[Alert]], str],
+    summary: str,
+) -> AlertIngestResult:
+    """Open or update the incident of alert group `key` with `alerts`: every source ends here.
+
+    `key` must be namespaced by its sender and never empty (incidents people declare have an empty
+    key). `title` names a new incident from the firing alerts that open it.
+    """
+    if not key:
+        raise ValueError("An alert group needs a key.")
     # Notifications for one group are handled one at a time (a row lock until commit), so two
     # notifications racing for a new group open one incident, not two.
     Counter.objects.get_or_create(name="alertmanager")
@@ -250,19 +279,19 @@ def alerts_ingest(*, payload: Mapping[str, Any], sender: AlertSender) -> AlertIn
     group = Incident.objects.filter(alert_group_key=key).order_by("-created_at", "-pk")
     incident = group.filter(status__in=ACTIVE_STATUSES).first()
     created = False
-    firing = [alert for alert in alerts if alert.firing]
+    firing = [alert for alert in alerts if alert.firing and not alert.informational]
     if incident is None:
         latest = group.first()
         new_firing = [a for a in firing if latest is None or a.external_id not in _recorded(latest, [a])]
         if new_firing:
             now = timezone.now()
             started = min((a.starts_at for a in new_firing if a.starts_at), default=now)
-            severities = [severity_for(alert.labels) for alert in new_firing]
+            severities = [alert.severity or severity_for(alert.labels) for alert in new_firing]
             incident = incident_declare(
                 actor=None,
-                title=_title(payload, new_firing),
+                title=title(new_firing),
                 severity=min(severities, key=SEVERITY_ORDER.index),
-                summary=_summary(payload, sender),
+                summary=summary,
                 services=_services(new_firing),
                 tags=[sender.tag],
                 started_at=started,

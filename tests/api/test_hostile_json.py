@@ -7,22 +7,30 @@ parser refused it) and a body giving a key twice (silently keeping the last valu
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from incidents.api.parsers import MAX_DEPTH, json_depth, loads_strict
+from incidents.models import AlertSource
+from incidents.services.alert_sources import alert_source_token_issue
 from tests.security.snapshot import changed_tables, table_snapshot
 from tests.security.urlwalk import Route, fill
-from tests.security.world import IncidentWorld, build_incident, placeholder_values
+from tests.security.world import WORLD_ALERT_SOURCE, IncidentWorld, build_incident, placeholder_values
 
 pytestmark = pytest.mark.django_db
 
 BODY_METHODS = ("post", "put", "patch")
 DEEP = 5_000
+SENTRY_SECRET = "hostile-json-test-secret"
 
 
 def deep_body(depth: int = DEEP) -> str:
@@ -73,8 +81,36 @@ def operations(client: Any) -> list[tuple[str, str, str]]:
     return found
 
 
-def _send(client: APIClient, method: str, path: str, body: str) -> Any:
-    return client.generic(method.upper(), path, body, content_type="application/json")
+@pytest.fixture(autouse=True)
+def hook_credentials(db: Any) -> Iterator[dict[str, str]]:
+    """The hooks with credentials of their own, set up so hostile bodies get past them to the parser.
+
+    Unsigned or untokened, they answer 401 before reading a byte of JSON (tested with each hook).
+    """
+    source = AlertSource.objects.create(name="World", slug=WORLD_ALERT_SOURCE, group_key="id", title="title")
+    token = alert_source_token_issue(source=source)
+    with override_settings(HINDSIGHT={**settings.HINDSIGHT, "SENTRY_CLIENT_SECRET": SENTRY_SECRET}):
+        yield {"generic": token}
+
+
+def _hook_headers(path: str, body: str, credentials: dict[str, str]) -> dict[str, str]:
+    if path.startswith("/api/v1/hooks/sentry/"):
+        signature = hmac.new(SENTRY_SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+        return {
+            "HTTP_SENTRY_HOOK_SIGNATURE": signature,
+            "HTTP_SENTRY_HOOK_TIMESTAMP": str(int(time.time())),
+            "HTTP_SENTRY_HOOK_RESOURCE": "issue",
+        }
+    if path.startswith("/api/v1/hooks/generic/"):
+        return {"HTTP_X_HINDSIGHT_TOKEN": credentials["generic"]}
+    return {}
+
+
+def _send(
+    client: APIClient, method: str, path: str, body: str, credentials: dict[str, str] | None = None
+) -> Any:
+    extra = _hook_headers(path, body, credentials or {})
+    return client.generic(method.upper(), path, body, content_type="application/json", **extra)
 
 
 def _targets(
@@ -107,6 +143,7 @@ def test_a_deeply_nested_body_is_a_400_everywhere_and_changes_nothing(
     owner: Any,
     operations: list[tuple[str, str, str]],
     who: str,
+    hook_credentials: dict[str, str],
 ) -> None:
     user = request.getfixturevalue(who)
     client = client_as(user)
@@ -114,7 +151,7 @@ def test_a_deeply_nested_body_is_a_400_everywhere_and_changes_nothing(
     before = table_snapshot()
     problems = []
     for method, path, _ in targets:
-        response = _send(client, method, path, deep_body())
+        response = _send(client, method, path, deep_body(), hook_credentials)
         detail = response.json().get("detail", "") if response.status_code == 400 else ""
         if response.status_code != 400 or f"nested more than {MAX_DEPTH} levels" not in detail:
             problems.append(f"{method} {path}: {response.status_code} {response.content[:200]!r}")
@@ -128,13 +165,14 @@ def test_a_duplicate_key_is_a_400_naming_the_key_everywhere_and_changes_nothing(
     admin_user: Any,
     owner: Any,
     operations: list[tuple[str, str, str]],
+    hook_credentials: dict[str, str],
 ) -> None:
     client = client_as(admin_user)
     targets = _targets(operations, world, admin_user)
     before = table_snapshot()
     problems = []
     for method, path, key in targets:
-        response = _send(client, method, path, duplicate_key_body(key))
+        response = _send(client, method, path, duplicate_key_body(key), hook_credentials)
         detail = response.json().get("detail", "") if response.status_code == 400 else ""
         if response.status_code != 400 or f"key '{key}' more than once" not in detail:
             problems.append(f"{method} {path}: {response.status_code} {response.content[:200]!r}")

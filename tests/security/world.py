@@ -116,6 +116,10 @@ def _postmortem(incident: Any, owner: Any, text: str) -> Any:
     return postmortem
 
 
+# The slug of the generic alert source a test creates when it posts to `hooks/generic/{slug}/`.
+WORLD_ALERT_SOURCE = "world"
+
+
 def placeholder_values(route: Route, world: IncidentWorld, *, owner: Any) -> dict[str, str] | None:
     """Real values for the route's placeholders from `world`, or None when one is unknown."""
     values: dict[str, str] = {}
@@ -142,6 +146,8 @@ def _value(name: str, segment: str, world: IncidentWorld, *, owner: Any) -> str 
         return "1"
     if name == "token":
         return _token(segment, world, owner=owner)
+    if name == "slug" and segment == "generic":
+        return WORLD_ALERT_SOURCE
     if name in ("pk", "id"):
         objects = {
             "incidents": incident,
