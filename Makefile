@@ -42,7 +42,9 @@ run: migrate
 	@echo "  Demo logins (password: hindsight-demo): admin (admin), responder, maya, jonas, priya, sam (responders), viewer"
 	@echo "  Ctrl-C stops the web server, the worker and beat."
 	@echo
-	HINDSIGHT_HOST=$(HOST) HINDSIGHT_PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+	# Links in emails and feeds point at this server unless SITE_URL says otherwise (env or .env).
+	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" HINDSIGHT_HOST=$(HOST) HINDSIGHT_PORT=$(PORT) \
+		$(BIN)/honcho -f Procfile.dev start
 
 ## test: the whole suite on SQLite with the embedded broker (browser tests skip without Chromium)
 test: install-dev
