@@ -20,6 +20,7 @@ from incidents.api.record import (
 from incidents.api.search import SearchView
 from incidents.api.timeline import IncidentTimelineViewSet, TimelineEventViewSet
 from incidents.api.views import IncidentViewSet
+from incidents.api.writing import WritingCheckView
 
 router = DefaultRouter()
 router.include_format_suffixes = False
@@ -48,6 +49,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("hooks/alertmanager/", AlertmanagerHookView.as_view(), name="hook-alertmanager"),
     path("search/", SearchView.as_view(), name="search"),
+    path("writing-check/", WritingCheckView.as_view(), name="writing-check"),
     path("incidents/<str:id>/history/", IncidentHistoryView.as_view(), name="incident-history"),
     path("hooks/grafana/", GrafanaHookView.as_view(), name="hook-grafana"),
     path("hooks/sentry/", SentryHookView.as_view(), name="hook-sentry"),

@@ -98,6 +98,21 @@ def people_to_name() -> list[Any]:
     return list(users.only("username", "first_name", "last_name")[:PEOPLE_IN_MENUS])
 
 
+def people_names() -> list[str]:
+    """Return the usernames and full names of active users: the writing check flags them as causes."""
+    from django.contrib.auth import get_user_model
+
+    names: list[str] = []
+    for username, first, last in (
+        get_user_model().objects.filter(is_active=True).values_list("username", "first_name", "last_name")
+    ):
+        names.append(username)
+        full_name = f"{first} {last}".strip()
+        if full_name:
+            names.append(full_name)
+    return names
+
+
 def original_of(*, user: Any, incident: Incident) -> Incident | None:
     """Return the incident this one duplicates, or None when there is none or the user may not see it."""
     if not incident.duplicate_of_id:

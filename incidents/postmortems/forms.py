@@ -10,6 +10,11 @@ class SectionForm(forms.Form):
     version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
+class FlagDismissForm(forms.Form):
+    rule = forms.CharField(max_length=50)
+    text = forms.CharField(max_length=1000)
+
+
 class PreviewForm(forms.Form):
     body = forms.CharField(required=False, strip=False, max_length=MAX_SECTION_LENGTH)
 

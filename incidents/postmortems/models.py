@@ -165,3 +165,29 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} by {self.reviewer_id}"
+
+
+class FlagDismissal(models.Model):
+    """A writer's "not blame here" on one writing-check flag of one section.
+
+    Keyed by the rule and the matched words (normalised, see `incidents.writing.flag_key`), not by
+    offsets: the dismissal holds while the words stay, wherever they move in the section.
+    """
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="flag_dismissals")
+    rule = models.CharField(max_length=50)
+    text = models.CharField(max_length=200)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "rule", "text"], name="postmortem_flag_dismissal_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} '{self.text}' in {self.section_id}"

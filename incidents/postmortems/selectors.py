@@ -8,9 +8,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from incidents import selectors as core_selectors
 from incidents.models import Incident
 from incidents.postmortems.choices import PostmortemStatus
-from incidents.postmortems.models import Postmortem, Revision, Section
+from incidents.postmortems.models import FlagDismissal, Postmortem, Revision, Section
+from incidents.writing import Flag, blame_flags, flag_key
 
 
 def postmortem_for(*, incident: Incident) -> Postmortem | None:
@@ -106,3 +108,23 @@ def search_source() -> Any:
             reverse("postmortem-editor", args=[incident.reference]) + f"#section-{row.key}"
         ),
     )
+
+
+# The editor checks at most this much of a section (an appendix may hold megabytes of logs).
+FLAG_CHECK_LIMIT = 50_000
+
+
+def section_flags(*, sections: list[Section]) -> dict[int, list[Flag]]:
+    """Return each section's writing-check flags (by section id), without the dismissed ones."""
+    people = core_selectors.people_names()
+    dismissed = set(
+        FlagDismissal.objects.filter(section__in=sections).values_list("section_id", "rule", "text")
+    )
+    return {
+        section.pk: [
+            flag
+            for flag in blame_flags(section.body[:FLAG_CHECK_LIMIT], people=people)
+            if (section.pk, *flag_key(flag)) not in dismissed
+        ]
+        for section in sections
+    }

@@ -28,7 +28,7 @@ from incidents.permissions import can_edit_incident
 from incidents.postmortems import selectors as pm_selectors
 from incidents.postmortems import services
 from incidents.postmortems.exports import EXPORT_FORMATS, export_response
-from incidents.postmortems.forms import CommentForm, DiffForm, PreviewForm, SectionForm
+from incidents.postmortems.forms import CommentForm, DiffForm, FlagDismissForm, PreviewForm, SectionForm
 from incidents.postmortems.models import Postmortem, Section
 from incidents.views.common import is_htmx
 
@@ -94,13 +94,18 @@ def editor(request: HttpRequest, reference: str) -> HttpResponse:
     postmortem = _postmortem(request, reference)
     incident = postmortem.incident
     can_edit = can_edit_incident(request.user, incident)
+    read_only = postmortem.is_published or not can_edit
+    section_rows = list(pm_selectors.section_list(postmortem=postmortem))
+    # Blame-language flags are for writers: not shown on a read-only document.
+    flags = {} if read_only else pm_selectors.section_flags(sections=section_rows)
     sections = [
         {
             "section": section,
             "html": section_html(section),
             "form": SectionForm(initial={"body": section.body}),
+            "flags": flags.get(section.pk, []),
         }
-        for section in pm_selectors.section_list(postmortem=postmortem)
+        for section in section_rows
     ]
     reviewers = list(postmortem.reviewers.order_by("username"))
     named = {user.pk for user in reviewers}
@@ -120,7 +125,7 @@ def editor(request: HttpRequest, reference: str) -> HttpResponse:
             "postmortem": postmortem,
             "sections": sections,
             "can_edit": can_edit,
-            "read_only": postmortem.is_published or not can_edit,
+            "read_only": read_only,
             "may_review": may_review,
             "approval_refusal": approval_refusal,
             "reviewers": reviewers,
@@ -173,6 +178,28 @@ def section_save(request: HttpRequest, reference: str, key: str) -> HttpResponse
             expected_version=form.cleaned_data["version"],
         ),
         success=f"{section.title} saved.",
+        key=key,
+    )
+
+
+@login_required
+@require_POST
+def section_flag_dismiss(request: HttpRequest, reference: str, key: str) -> HttpResponse:
+    """Hide one writing-check flag on a section (the words stay as they are)."""
+    postmortem = _postmortem(request, reference)
+    if not postmortem.sections.filter(key=key).exists():
+        raise Http404("No such section.")
+    form = FlagDismissForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The flag could not be dismissed: " + form.errors.as_text())
+        return redirect(_editor_url(postmortem, key))
+    return _guard(
+        request,
+        postmortem,
+        lambda: services.section_flag_dismiss(
+            postmortem=postmortem, key=key, actor=request.user, **form.cleaned_data
+        ),
+        success="Flag dismissed.",
         key=key,
     )
 

@@ -25,6 +25,7 @@ from incidents.views.common import (
     is_htmx,
     require_edit,
     usernames,
+    warn_blame,
 )
 
 ACTIONS_PER_PAGE = 50
@@ -84,6 +85,7 @@ def action_add(request: HttpRequest, reference: str) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            warn_blame(request, action.title, action.description)
             return redirect(_action_url(incident, action))
     context = {"incident": incident, "form": form, "usernames": usernames()}
     return render(request, "incidents/action_form.html", context, status=INVALID)
@@ -116,10 +118,11 @@ def action_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
             if "owner" in data:
                 data["owner"] = data["owner"] or None
             try:
-                services.action_update(action=action, actor=request.user, data=data)
+                saved = services.action_update(action=action, actor=request.user, data=data)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
+                warn_blame(request, saved.title, saved.description)
                 return redirect(_action_url(incident, action))
     context = {"incident": incident, "form": form, "action": action, "usernames": usernames()}
     return render(request, "incidents/action_form.html", context, status=status)

@@ -17,6 +17,7 @@ from incidents.views.common import (
     incident_or_404,
     is_htmx,
     require_edit,
+    warn_blame,
 )
 from timeline import selectors as timeline_selectors
 
@@ -51,6 +52,7 @@ def cause_add(request: HttpRequest, reference: str) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            warn_blame(request, cause.description)
             return redirect(_cause_url(incident, cause))
     return render(request, "incidents/cause_form.html", {"incident": incident, "form": form}, status=INVALID)
 
@@ -83,6 +85,7 @@ def cause_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
+                warn_blame(request, form.cleaned_data["description"])
                 return redirect(_cause_url(incident, cause))
     context = {"incident": incident, "form": form, "cause": cause}
     return render(request, "incidents/cause_form.html", context, status=status)

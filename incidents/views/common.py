@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest
@@ -15,6 +16,7 @@ from incidents import selectors
 from incidents.markdown import render_markdown
 from incidents.models import Incident
 from incidents.permissions import can_edit_incident
+from incidents.writing import blame_flags
 
 # Form errors answer 422 (htmx is configured in base.html to swap it), so tests and clients can
 # tell a rejected submission from a page view.
@@ -84,3 +86,17 @@ def usernames() -> list[str]:
 
     users = get_user_model().objects.filter(is_active=True).order_by("username")
     return list(users.values_list("username", flat=True)[:USERNAME_SUGGESTIONS])
+
+
+def warn_blame(request: HttpRequest, *texts: str) -> None:
+    """After a save, say which words read as blame (a warning: the save has happened)."""
+    people = selectors.people_names()
+    flags = [flag for text in texts for flag in blame_flags(text, people=people)]
+    if not flags:
+        return
+    shown = "; ".join(f"“{flag.text}”: {flag.explanation}" for flag in flags[:3])
+    more = f" (and {len(flags) - 3} more)" if len(flags) > 3 else ""
+    messages.warning(
+        request,
+        f"Saved. Writing check — this may read as blame: {shown}{more} {flags[0].suggestion}",
+    )

@@ -15,6 +15,7 @@ from incidents.postmortems.services.drafts import (
     section_update,
     user_for_id,
 )
+from incidents.postmortems.services.flags import section_flag_dismiss
 from incidents.postmortems.services.review import (
     REVIEWER_NAMED_JOB,
     approval_refusal,
@@ -48,6 +49,7 @@ __all__ = [
     "postmortem_set_public",
     "postmortem_submit",
     "reviewers_set",
+    "section_flag_dismiss",
     "section_keep",
     "section_refresh",
     "section_update",
