@@ -32,6 +32,17 @@ def _assigned_since(action: RemediationAction) -> datetime:
     return since
 
 
+def _remind_now(candidate: Candidate, now: datetime) -> dict[str, Any]:
+    """Record the reminder once (its key) and send what is due of it now.
+
+    Also after a retry that finds the reminder already recorded: its deliveries may still be due.
+    """
+    reminders_create([candidate], now=now)
+    ids = list(Reminder.objects.filter(key=candidate.key).values_list("pk", flat=True))
+    report = deliveries_send_due(now=now, reminder_ids=ids)
+    return {"reminders": len(ids), "sent": sum(report.sent.values())}
+
+
 @job_handler("reminders.action_assigned")
 def action_assigned(*, action_id: int, now: datetime | None = None) -> dict[str, Any]:
     """Tell the new owner of an action item that it is theirs (held back by quiet hours)."""
@@ -53,11 +64,7 @@ def action_assigned(*, action_id: int, now: datetime | None = None) -> dict[str,
         incident=action.incident,
         context=_action_context(action),
     )
-    reminders_create([candidate], now=now)
-    # Also after a retry that finds the reminder already recorded: its deliveries may still be due.
-    ids = list(Reminder.objects.filter(key=candidate.key).values_list("pk", flat=True))
-    report = deliveries_send_due(now=now, reminder_ids=ids)
-    return {"reminders": len(ids), "sent": sum(report.sent.values())}
+    return _remind_now(candidate, now)
 
 
 @job_handler("reminders.postmortem_reviewer_named")
@@ -91,10 +98,7 @@ def postmortem_reviewer_named(
         incident=postmortem.incident,
         context=context,
     )
-    reminders_create([candidate], now=now)
-    ids = list(Reminder.objects.filter(key=candidate.key).values_list("pk", flat=True))
-    report = deliveries_send_due(now=now, reminder_ids=ids)
-    return {"reminders": len(ids), "sent": sum(report.sent.values())}
+    return _remind_now(candidate, now)
 
 
 def _still_holds(incident: Incident, user_id: int, role: str) -> bool:
@@ -135,7 +139,4 @@ def role_assigned(
         incident=incident,
         context=context,
     )
-    reminders_create([candidate], now=now)
-    ids = list(Reminder.objects.filter(key=candidate.key).values_list("pk", flat=True))
-    report = deliveries_send_due(now=now, reminder_ids=ids)
-    return {"reminders": len(ids), "sent": sum(report.sent.values())}
+    return _remind_now(candidate, now)
