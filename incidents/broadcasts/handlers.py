@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -121,6 +123,16 @@ def _settle(delivery: SubscriptionDelivery, error: Exception | None) -> bool:
     return retry
 
 
+def _send(delivery: SubscriptionDelivery, build: Callable[[], Any]) -> tuple[bool, bool]:
+    """Build and send one claimed delivery's email and record how it went: (sent, try again)."""
+    try:
+        build().send()
+    except Exception as error:  # noqa: BLE001 — SMTP errors of every kind are retried
+        return False, _settle(delivery, error)
+    _settle(delivery, None)
+    return True, False
+
+
 def _delivery(key: str, **defaults: Any) -> SubscriptionDelivery | None:
     """Return the row for `key` (created on first sight) if it still needs sending, else None."""
     delivery, _ = SubscriptionDelivery.objects.get_or_create(key=key, defaults=defaults)
@@ -186,13 +198,11 @@ def notify_followers(
                 continue
             if not user.email or not _claim(delivery):
                 continue
-            try:
-                emails.follower_email(user=user, message=message, delivery_id=delivery.pk).send()
-            except Exception as error:  # noqa: BLE001 — SMTP errors of every kind are retried
-                retry = _settle(delivery, error) or retry
-            else:
-                _settle(delivery, None)
-                sent += 1
+            delivered, again = _send(
+                delivery, partial(emails.follower_email, user=user, message=message, delivery_id=delivery.pk)
+            )
+            sent += delivered
+            retry = again or retry
     if retry:
         raise TransientJobError("Some follower emails failed; retrying.")
     return {"sent": sent}
@@ -222,13 +232,12 @@ def notify_status_subscribers(*, update_id: int, **_: Any) -> dict[str, Any]:
         )
         if delivery is None or not _claim(delivery):
             continue
-        try:
-            emails.status_update_email(subscriber=subscriber, update=update, incident=incident).send()
-        except Exception as error:  # noqa: BLE001 — SMTP errors of every kind are retried
-            retry = _settle(delivery, error) or retry
-        else:
-            _settle(delivery, None)
-            sent += 1
+        delivered, again = _send(
+            delivery,
+            partial(emails.status_update_email, subscriber=subscriber, update=update, incident=incident),
+        )
+        sent += delivered
+        retry = again or retry
     if retry:
         raise TransientJobError("Some subscriber emails failed; retrying.")
     return {"sent": sent}
