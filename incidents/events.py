@@ -25,6 +25,7 @@ class IncidentEventName(models.TextChoices):
     RESOLVED = "resolved", "Incident resolved"
     UPDATE_POSTED = "update_posted", "Status update posted"
     POSTMORTEM_PUBLISHED = "postmortem_published", "Postmortem published"
+    CAUSE_CONFIRMED = "cause_confirmed", "Cause confirmed"
 
 
 @dataclass(frozen=True)

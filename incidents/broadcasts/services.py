@@ -52,6 +52,8 @@ def event_message(event: IncidentEvent) -> dict[str, Any]:
     elif event.name == IncidentEventName.POSTMORTEM_PUBLISHED:
         headline = f"Postmortem published for {ref}: {title}"
         url = absolute_url(reverse("postmortem-editor", args=[ref]))
+    elif event.name == IncidentEventName.CAUSE_CONFIRMED:
+        headline = f"{ref} cause confirmed ({detail.get('category')}): {title}"
     else:
         audience = "Public" if detail.get("audience") == Audience.PUBLIC else "Internal"
         headline = f"{ref} {audience.lower()} update ({detail.get('status')}): {title}"

@@ -181,6 +181,10 @@ def compute_insights(
         "causes": _causes(incidents, months),
         "actions": _actions(incidents),
         "fixes": _fixes(user=user, incidents=incidents),
+        "repeats": {
+            **recurrence.repeat_rate(user=user, incidents=incidents),
+            "by_action_kind": recurrence.repeats_by_kind(user=user, incidents=incidents),
+        },
         "data_quality": {**quality, "incidents": flagged},
     }
 
@@ -259,7 +263,7 @@ def _actions(incidents: QuerySet[Incident]) -> dict[str, Any]:
 
 
 def _fixes(*, user: Any, incidents: QuerySet[Incident]) -> dict[str, Any]:
-    """Did the fixes work: done prevent/mitigate items, held or followed by a recurrence."""
+    """Did the fixes work: done repair/prevent items, held or followed by a recurrence."""
     actions = list(recurrence.fix_actions(incidents=incidents).order_by("-completed_at", "-id"))
     outcomes = recurrence.fix_outcomes(user=user, actions=actions)
     recurred = [

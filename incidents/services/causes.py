@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.choices import CauseCategory, CauseRole, CauseStatus
+from incidents.events import IncidentEventName, incident_event_emit
 from incidents.models import Cause, Incident
 from incidents.services.common import (
     actor_or_none,
@@ -88,6 +89,8 @@ def cause_add(
     cause.save()
     if events:
         cause.evidence.set(events)
+    if cause.status == CauseStatus.CONFIRMED:
+        _announce_confirmed(cause, actor)
     return cause
 
 
@@ -116,7 +119,7 @@ def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
     if errors:
         raise ValidationError(errors)
     events = _evidence(cause.incident, data["evidence"]) if "evidence" in data else None
-    previous_status = cause.status
+    previous_status, previous_category = cause.status, cause.category
     if status_changes:
         cause.status_changed_at = changed_at or timezone.now()
     for field, value in merged.items():
@@ -133,7 +136,20 @@ def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
             body=_status_change_text(cause, previous_status),
             occurred_at=cause.status_changed_at,
         )
+    if cause.status == CauseStatus.CONFIRMED and (status_changes or cause.category != previous_category):
+        _announce_confirmed(cause, actor)
     return cause
+
+
+def _announce_confirmed(cause: Cause, actor: Any) -> None:
+    """Tell listening apps a cause is now confirmed (insights looks for fixes that did not hold)."""
+    incident_event_emit(
+        name=IncidentEventName.CAUSE_CONFIRMED,
+        incident=cause.incident,
+        actor=actor,
+        key=f"cause:{cause.pk}:{cause.category}:{cause.status_changed_at:%Y%m%dT%H%M%S%f}",
+        detail={"cause_id": cause.pk, "category": cause.category},
+    )
 
 
 def _status_change_text(cause: Cause, previous_status: str) -> str:
