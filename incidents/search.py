@@ -27,6 +27,7 @@ from django.db.models.functions import Concat
 from django.urls import reverse
 
 from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
+from timeline.actors import Actor
 from timeline.models import TimelineEvent
 
 MAX_QUERY_LENGTH = 200
@@ -299,7 +300,7 @@ def _plain_matches(source: SearchSource, qs: QuerySet[Any], query: str) -> Query
 
 def search(
     *,
-    user: Any,
+    user: Actor,
     query: str,
     type: str | None = None,  # noqa: A002 — the API's parameter name
     service: str | None = None,

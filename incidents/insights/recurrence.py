@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from incidents import selectors
 from incidents.choices import ActionKind, ActionStatus, CauseStatus
 from incidents.models import Cause, Incident, RemediationAction
+from timeline.actors import Actor
 
 FIX_KINDS = (ActionKind.REPAIR, ActionKind.PREVENT)
 # "Followed by a repeat within 90 days" (insights' per-kind repeat figures and repeat rate).
@@ -47,7 +48,7 @@ class FixOutcome:
         return self.recurrence is None
 
 
-def related_incidents(*, user: Any, incident: Incident) -> list[Incident]:
+def related_incidents(*, user: Actor, incident: Incident) -> list[Incident]:
     """Return visible incidents sharing a service and a cause category with this one, newest first."""
     return list(selectors.related_incidents(user=user, incident=incident).prefetch_related("services"))
 
@@ -56,13 +57,13 @@ def is_fix(action: RemediationAction) -> bool:
     return action.kind in FIX_KINDS and action.status == ActionStatus.DONE and action.completed_at is not None
 
 
-def fix_outcomes(*, user: Any, actions: Iterable[RemediationAction]) -> dict[int, FixOutcome]:
+def fix_outcomes(*, user: Actor, actions: Iterable[RemediationAction]) -> dict[int, FixOutcome]:
     """Return the outcome of each done repair/prevent item, keyed by action id."""
     return done_outcomes(user=user, actions=[a for a in actions if is_fix(a)])
 
 
 def done_outcomes(
-    *, user: Any, actions: Iterable[RemediationAction], within: timedelta | None = None
+    *, user: Actor, actions: Iterable[RemediationAction], within: timedelta | None = None
 ) -> dict[int, FixOutcome]:
     """Return, for each done item of any kind, the first recurrence after it was completed (within
     `within` of completion, when given), keyed by action id.
@@ -147,7 +148,7 @@ def done_outcomes(
     return outcomes
 
 
-def fix_outcome(*, user: Any, action: RemediationAction) -> FixOutcome | None:
+def fix_outcome(*, user: Actor, action: RemediationAction) -> FixOutcome | None:
     """Return the outcome of one item, or None when it is not a done repair/prevent item."""
     return fix_outcomes(user=user, actions=[action]).get(action.pk)
 
@@ -170,7 +171,7 @@ def done_actions(*, incidents: QuerySet[Incident]) -> QuerySet[RemediationAction
     )
 
 
-def repeats_by_kind(*, user: Any, incidents: QuerySet[Incident]) -> list[dict[str, Any]]:
+def repeats_by_kind(*, user: Actor, incidents: QuerySet[Incident]) -> list[dict[str, Any]]:
     """Per action kind: how many done items were followed by a repeat within REPEAT_WINDOW.
 
     A repeat is a countable incident the reader may see that shares a service and a cause category
@@ -196,7 +197,7 @@ def repeats_by_kind(*, user: Any, incidents: QuerySet[Incident]) -> list[dict[st
     ]
 
 
-def repeat_rate(*, user: Any, incidents: QuerySet[Incident]) -> dict[str, Any]:
+def repeat_rate(*, user: Actor, incidents: QuerySet[Incident]) -> dict[str, Any]:
     """How many of these incidents repeat an earlier one: a countable incident the reader may see,
     sharing a service and a cause category (not ruled out), started within REPEAT_WINDOW before."""
     ids = list(incidents.order_by().values_list("pk", "started_at"))

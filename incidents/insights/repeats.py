@@ -29,6 +29,7 @@ from incidents.insights.models import FixNotHeld
 from incidents.insights.recurrence import FIX_KINDS
 from incidents.jobs import job_enqueue, job_handler
 from incidents.models import Cause, Incident, RemediationAction
+from timeline.actors import Actor
 
 JOB = "insights.fixes_not_held"
 NOTIFY_JOB = "reminders.fix_not_held"
@@ -163,7 +164,7 @@ class FixNotHeldView:
     actions: list[RemediationAction]
 
 
-def fixes_not_held_for(*, user: Any, incident: Incident) -> list[FixNotHeldView]:
+def fixes_not_held_for(*, user: Actor, incident: Incident) -> list[FixNotHeldView]:
     """Return the fixes that did not hold around this incident, both ways, that the reader may see.
 
     A link shows while the later incident still has a confirmed cause of its category; the other

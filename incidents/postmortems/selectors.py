@@ -13,6 +13,7 @@ from incidents.models import Incident
 from incidents.postmortems.choices import PostmortemStatus
 from incidents.postmortems.models import FlagDismissal, Postmortem, Revision, Section
 from incidents.writing import Flag, blame_flags, flag_key
+from timeline.actors import Actor
 
 
 def postmortem_for(*, incident: Incident) -> Postmortem | None:
@@ -64,7 +65,7 @@ def public_postmortems() -> QuerySet[Postmortem]:
     )
 
 
-def postmortems_due(*, user: Any) -> QuerySet[Postmortem]:
+def postmortems_due(*, user: Actor) -> QuerySet[Postmortem]:
     """Return unpublished postmortems of incidents the user may see, soonest due first."""
     return (
         Postmortem.objects.unpublished()
@@ -82,7 +83,7 @@ def postmortem_authors(*, postmortem: Postmortem) -> QuerySet[Any]:
     )
 
 
-def sections_visible_to(user: Any) -> QuerySet[Section]:
+def sections_visible_to(user: Actor) -> QuerySet[Section]:
     """Return the non-empty sections of postmortems of incidents the user may see (for search)."""
     return Section.objects.filter(postmortem__in=Postmortem.objects.visible_to(user).values("pk")).exclude(
         body=""

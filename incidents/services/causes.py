@@ -19,6 +19,7 @@ from incidents.services.common import (
     require_edit,
     set_history_user,
 )
+from timeline.actors import Actor
 from timeline.choices import EventKind
 from timeline.models import TimelineEvent
 from timeline.services import system_event_add
@@ -58,7 +59,7 @@ def _evidence(incident: Incident, ids: Iterable[Any]) -> list[TimelineEvent]:
 def cause_add(
     *,
     incident: Incident,
-    actor: Any,
+    actor: Actor,
     category: str,
     description: str,
     role: str = CauseRole.CONTRIBUTING,
@@ -95,7 +96,7 @@ def cause_add(
 
 
 @transaction.atomic
-def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
+def cause_update(*, cause: Cause, actor: Actor, data: dict[str, Any]) -> Cause:
     """Edit a cause. A change of status is written to the timeline as a system entry at
     `status_changed_at` (given, or now), so the record shows what was believed when."""
     require_edit(actor, cause.incident)
@@ -141,7 +142,7 @@ def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
     return cause
 
 
-def _announce_confirmed(cause: Cause, actor: Any) -> None:
+def _announce_confirmed(cause: Cause, actor: Actor) -> None:
     """Tell listening apps a cause is now confirmed (insights looks for fixes that did not hold)."""
     incident_event_emit(
         name=IncidentEventName.CAUSE_CONFIRMED,
@@ -162,7 +163,7 @@ def _status_change_text(cause: Cause, previous_status: str) -> str:
 
 
 @transaction.atomic
-def cause_delete(*, cause: Cause, actor: Any) -> None:
+def cause_delete(*, cause: Cause, actor: Actor) -> None:
     """Soft-delete a cause: hidden everywhere, kept for admins, who can restore it.
     Prefer `ruled_out` for a wrong guess: it keeps the record of what was considered."""
     require_edit(actor, cause.incident)
@@ -170,7 +171,7 @@ def cause_delete(*, cause: Cause, actor: Any) -> None:
 
 
 @transaction.atomic
-def cause_restore(*, cause: Cause, actor: Any) -> Cause:
+def cause_restore(*, cause: Cause, actor: Actor) -> Cause:
     """Undo a delete. Admins only."""
     require_admin(actor)
     restore(cause, actor=actor)
