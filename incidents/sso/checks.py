@@ -18,11 +18,16 @@ def check_sso_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     except ValueError as exc:
         errors.append(Error(f"OIDC_ROLE_MAP: {exc}.", id="sso.E001"))
     if sso_enabled():
-        for name, env in (("OIDC_RP_CLIENT_ID", "OIDC_CLIENT_ID"), ("OIDC_RP_CLIENT_SECRET", "OIDC_CLIENT_SECRET")):
+        for name, env in (
+            ("OIDC_RP_CLIENT_ID", "OIDC_CLIENT_ID"),
+            ("OIDC_RP_CLIENT_SECRET", "OIDC_CLIENT_SECRET"),
+        ):
             if not getattr(settings, name, ""):
                 errors.append(Error(f"OIDC_ISSUER is set but {env} is not.", id="sso.E002"))
     elif not getattr(settings, "HINDSIGHT_LOCAL_LOGIN", True):
         errors.append(
-            Error("HINDSIGHT_LOCAL_LOGIN is off and OIDC_ISSUER is unset: nobody could sign in.", id="sso.E003")
+            Error(
+                "HINDSIGHT_LOCAL_LOGIN is off and OIDC_ISSUER is unset: nobody could sign in.", id="sso.E003"
+            )
         )
     return errors

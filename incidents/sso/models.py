@@ -15,7 +15,9 @@ class OidcIdentity(models.Model):
     role the provider gave (who signed in, when, which groups).
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identity")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_identity"
+    )
     issuer = models.CharField(max_length=255)
     subject = models.CharField(max_length=255)
     role = models.CharField(max_length=20, choices=Role.choices)
@@ -28,7 +30,9 @@ class OidcIdentity(models.Model):
     class Meta:
         verbose_name = "OpenID Connect identity"
         verbose_name_plural = "OpenID Connect identities"
-        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_issuer_subject")]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_issuer_subject")
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} at {self.issuer}"

@@ -59,9 +59,12 @@ def oidc_sign_in(*, issuer: str, claims: dict[str, Any]) -> Any:
     role = role_for(groups)
     email = _text(claims, "email", 254)
     first, last = _names(claims)
-    identity = OidcIdentity.objects.select_for_update().select_related("user").filter(
-        issuer=issuer, subject=subject
-    ).first()
+    identity = (
+        OidcIdentity.objects.select_for_update()
+        .select_related("user")
+        .filter(issuer=issuer, subject=subject)
+        .first()
+    )
     user_model = get_user_model()
     if identity is None:
         user = user_model(username=_free_username(claims), email=email, first_name=first, last_name=last)

@@ -14,10 +14,20 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from incidents.sso.conf import SsoUnavailable, endpoint, local_login_enabled, oidc_setting, provider_name, sso_enabled
+from incidents.sso.conf import (
+    SsoUnavailable,
+    endpoint,
+    local_login_enabled,
+    oidc_setting,
+    provider_name,
+    sso_enabled,
+)
 
 logger = logging.getLogger(__name__)
-FAILED = "Single sign-on did not complete, so you are not signed in. Try again; if it keeps failing, ask an administrator."
+FAILED = (
+    "Single sign-on did not complete, so you are not signed in. "
+    "Try again; if it keeps failing, ask an administrator."
+)
 UNAVAILABLE = "The single sign-on provider cannot be reached just now. Try again in a minute."
 
 

@@ -97,7 +97,8 @@ def oidc_provider(live_server: Any, tmp_path_factory: pytest.TempPathFactory) ->
             except requests.RequestException:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                _unavailable(f"the test OpenID Connect provider did not start: {(state_dir / 'server.log').read_text()[-2000:]}")
+                output = (state_dir / "server.log").read_text()[-2000:]
+                _unavailable(f"the test OpenID Connect provider did not start: {output}")
             time.sleep(0.1)
         yield provider
     finally:
@@ -147,7 +148,9 @@ def forms_of(response: requests.Response) -> list[dict[str, Any]]:
     return parser.forms
 
 
-def sign_in_with_sso(browser: requests.Session, base_url: str, *, password: str = PASSWORD) -> requests.Response:
+def sign_in_with_sso(
+    browser: requests.Session, base_url: str, *, password: str = PASSWORD
+) -> requests.Response:
     """Click "Sign in with …", sign in at the provider if asked, consent, and return the last page."""
     response = browser.get(f"{base_url}/oidc/authenticate/", timeout=20)
     response.raise_for_status()

@@ -30,7 +30,9 @@ def sso_user() -> Any:
     return User.objects.select_related("oidc_identity").get(oidc_identity__subject__isnull=False)
 
 
-def test_first_sign_in_creates_the_user_with_the_role_from_the_groups_claim(sso: Provider, live_server: Any) -> None:
+def test_first_sign_in_creates_the_user_with_the_role_from_the_groups_claim(
+    sso: Provider, live_server: Any
+) -> None:
     sso.set_groups(["sre", "everyone"])
     browser = requests.Session()
 
@@ -46,7 +48,9 @@ def test_first_sign_in_creates_the_user_with_the_role_from_the_groups_claim(sso:
     assert user.oidc_identity.issuer == sso.issuer
     assert user.oidc_identity.claimed_groups == ["sre", "everyone"]
     history = get_history_model_for_model(OidcIdentity).objects.filter(id=user.oidc_identity.pk)
-    assert [(row.history_type, row.role, row.history_user_id) for row in history] == [("+", "responder", user.pk)]
+    assert [(row.history_type, row.role, row.history_user_id) for row in history] == [
+        ("+", "responder", user.pk)
+    ]
 
 
 def test_the_role_follows_the_provider_at_every_sign_in(sso: Provider, live_server: Any) -> None:
@@ -68,7 +72,11 @@ def test_the_role_follows_the_provider_at_every_sign_in(sso: Provider, live_serv
     assert User.objects.filter(oidc_identity__isnull=False).count() == 1
     assert role_of(again) == "viewer"
     assert list(again.groups.values_list("name", flat=True)) == ["viewer"]
-    history = get_history_model_for_model(OidcIdentity).objects.filter(id=user.oidc_identity.pk).order_by("history_date")
+    history = (
+        get_history_model_for_model(OidcIdentity)
+        .objects.filter(id=user.oidc_identity.pk)
+        .order_by("history_date")
+    )
     assert [row.role for row in history] == ["admin", "viewer"]
 
 
@@ -90,7 +98,8 @@ def _start(browser: requests.Session, base_url: str) -> str:
     response = browser.get(f"{base_url}/oidc/authenticate/", allow_redirects=False, timeout=10)
     assert response.status_code == 302
     query = parse_qs(urlparse(response.headers["Location"]).query)
-    assert query["code_challenge_method"] == ["S256"] and query["nonce"]
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["nonce"]
     return query["state"][0]
 
 
@@ -103,8 +112,12 @@ def test_a_forged_state_is_refused(sso: Provider, live_server: Any) -> None:
     browser = requests.Session()
     _start(browser, live_server.url)
 
-    forged = browser.get(f"{live_server.url}/oidc/callback/", params={"code": "x", "state": "forged"}, timeout=10)
-    stranger = requests.get(f"{live_server.url}/oidc/callback/", params={"code": "x", "state": "forged"}, timeout=10)
+    forged = browser.get(
+        f"{live_server.url}/oidc/callback/", params={"code": "x", "state": "forged"}, timeout=10
+    )
+    stranger = requests.get(
+        f"{live_server.url}/oidc/callback/", params={"code": "x", "state": "forged"}, timeout=10
+    )
 
     _refused(forged)
     _refused(stranger)
@@ -119,7 +132,9 @@ def test_a_state_from_another_browser_is_refused(sso: Provider, live_server: Any
     victim = requests.Session()
     victim.get(f"{live_server.url}/login/", timeout=10)
 
-    response = victim.get(f"{live_server.url}/oidc/callback/", params={"code": "x", "state": state}, timeout=10)
+    response = victim.get(
+        f"{live_server.url}/oidc/callback/", params={"code": "x", "state": state}, timeout=10
+    )
 
     _refused(response)
     assert not User.objects.exists()
@@ -130,7 +145,9 @@ def test_a_bad_code_is_refused(sso: Provider, live_server: Any) -> None:
     state = _start(browser, live_server.url)
 
     response = browser.get(
-        f"{live_server.url}/oidc/callback/", params={"code": "not-a-code-the-provider-gave", "state": state}, timeout=10
+        f"{live_server.url}/oidc/callback/",
+        params={"code": "not-a-code-the-provider-gave", "state": state},
+        timeout=10,
     )
 
     _refused(response)
@@ -183,7 +200,9 @@ def test_with_local_login_off_only_sso_signs_in_and_tokens_still_work(
     )
     assert not signed_in(admin_login, live_server.url)
 
-    api = requests.get(f"{live_server.url}/api/v1/incidents/", headers={"Authorization": f"Token {key}"}, timeout=10)
+    api = requests.get(
+        f"{live_server.url}/api/v1/incidents/", headers={"Authorization": f"Token {key}"}, timeout=10
+    )
     assert api.status_code == 200
 
     sign_in_with_sso(browser, live_server.url)

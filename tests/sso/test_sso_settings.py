@@ -75,7 +75,9 @@ def test_explicit_endpoints_override_discovery(client: Any, db: Any, settings: A
         ([], "viewer"),
     ],
 )
-def test_the_highest_mapped_role_wins_and_no_match_is_viewer(settings: Any, groups: list[str], role: str) -> None:
+def test_the_highest_mapped_role_wins_and_no_match_is_viewer(
+    settings: Any, groups: list[str], role: str
+) -> None:
     settings.OIDC_ROLE_MAP = "sre-admins=admin, sre=responder"
     assert role_for(groups) == role
 
@@ -120,7 +122,9 @@ def test_no_subject_is_refused_and_nothing_is_saved(db: Any) -> None:
 def test_the_same_subject_at_another_issuer_is_another_user(db: Any) -> None:
     one = oidc_sign_in(issuer=ISSUER, claims={"sub": "7", "preferred_username": "sam"})
     other = oidc_sign_in(issuer="https://other.example.com", claims={"sub": "7", "preferred_username": "sam"})
-    again = oidc_sign_in(issuer=ISSUER, claims={"sub": "7", "preferred_username": "renamed", "name": "Sam Lee"})
+    again = oidc_sign_in(
+        issuer=ISSUER, claims={"sub": "7", "preferred_username": "renamed", "name": "Sam Lee"}
+    )
     assert one.pk == again.pk != other.pk
     assert (again.username, again.first_name, again.last_name) == ("sam", "Sam", "Lee")
     assert other.username == "sam-2"
