@@ -47,6 +47,15 @@ def client_ip_address(request: HttpRequest) -> str | None:
     return address
 
 
+def is_not_a_password(request: HttpRequest, credentials: dict[str, Any] | None) -> bool:
+    """django-axes' whitelist: an OpenID Connect callback carries no password to guess.
+
+    It is guarded by its one-time state and the provider's one-time code; counted as a failure
+    under username None, a few failed callbacks would lock everyone behind one address out of SSO.
+    """
+    return "nonce" in (credentials or {})
+
+
 class UserModelBackend(ModelBackend):
     """Django's ModelBackend, loading a session's user with their profile (timezone) in one query.
 

@@ -160,6 +160,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "config.auth_backends.client_ip_address"
 AXES_VERBOSE = False
+# Single sign-on callbacks are not password guesses: neither counted nor locked out.
+AXES_WHITELIST_CALLABLE = "config.auth_backends.is_not_a_password"
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere, so an injected
 # `<script>` or `onerror=` that got past the Markdown sanitiser still cannot run. Pages keep their

@@ -18,7 +18,6 @@ from django.core.exceptions import SuspiciousOperation, ValidationError
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from incidents.sso.conf import SsoUnavailable, endpoint, issuer, oidc_setting, sso_enabled
-from incidents.sso.services import oidc_sign_in
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +87,10 @@ class OidcBackend(OIDCAuthenticationBackend):
         claims = self.get_userinfo(access_token, id_token, payload)
         if not self.verify_claims(claims):
             raise SuspiciousOperation("no subject claim")
+        # Imported here: AUTHENTICATION_BACKENDS names this class even when incidents.sso is left
+        # out of INSTALLED_APPS, and its models must not load then.
+        from incidents.sso.services import oidc_sign_in
+
         return oidc_sign_in(issuer=issuer(), claims=claims)
 
     def get_user(self, user_id: Any) -> Any:

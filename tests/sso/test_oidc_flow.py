@@ -140,19 +140,33 @@ def test_a_state_from_another_browser_is_refused(sso: Provider, live_server: Any
     assert not User.objects.exists()
 
 
-def test_a_bad_code_is_refused(sso: Provider, live_server: Any) -> None:
+def test_a_bad_code_is_refused_without_locking_sso_out(
+    sso: Provider, live_server: Any, settings: Any
+) -> None:
     browser = requests.Session()
-    state = _start(browser, live_server.url)
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        state = _start(browser, live_server.url)
+        response = browser.get(
+            f"{live_server.url}/oidc/callback/",
+            params={"code": "not-a-code-the-provider-gave", "state": state},
+            timeout=10,
+        )
+        _refused(response)
+        assert not signed_in(browser, live_server.url)
+        assert not User.objects.exists()
 
-    response = browser.get(
-        f"{live_server.url}/oidc/callback/",
-        params={"code": "not-a-code-the-provider-gave", "state": state},
-        timeout=10,
-    )
+    # Failed callbacks are no password guesses: the next real sign-in from this address works.
+    sign_in_with_sso(browser, live_server.url)
+    assert signed_in(browser, live_server.url)
 
-    _refused(response)
+
+def test_a_deactivated_user_cannot_sign_in_with_sso(sso: Provider, live_server: Any) -> None:
+    sign_in_with_sso(requests.Session(), live_server.url)
+    User.objects.filter(username="alice").update(is_active=False)
+    browser = requests.Session()
+
+    _refused(sign_in_with_sso(browser, live_server.url))
     assert not signed_in(browser, live_server.url)
-    assert not User.objects.exists()
 
 
 def test_the_provider_refusing_is_a_refused_sign_in(sso: Provider, live_server: Any) -> None:
