@@ -15,6 +15,7 @@ import jwt
 import requests
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.db import IntegrityError
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from incidents.sso.conf import SsoUnavailable, endpoint, issuer, oidc_setting, sso_enabled
@@ -50,6 +51,7 @@ class OidcBackend(OIDCAuthenticationBackend):
             SuspiciousOperation,
             SsoUnavailable,
             ValidationError,
+            IntegrityError,  # two first sign-ins of one account at once: the other one won
             KeyError,
             TypeError,
             ValueError,

@@ -57,7 +57,8 @@ def oidc_sign_in(*, issuer: str, claims: dict[str, Any]) -> Any:
         raise ValidationError({"issuer": "No usable issuer."})
     groups = claim_values(claims)
     role = role_for(groups)
-    email = _text(claims, "email", 254)
+    # An address the provider says it has not verified is not used (reminders go to it).
+    email = _text(claims, "email", 254) if claims.get("email_verified") is not False else ""
     first, last = _names(claims)
     identity = (
         OidcIdentity.objects.select_for_update()

@@ -148,16 +148,15 @@ def forms_of(response: requests.Response) -> list[dict[str, Any]]:
     return parser.forms
 
 
-def sign_in_with_sso(
-    browser: requests.Session, base_url: str, *, password: str = PASSWORD
-) -> requests.Response:
+def sign_in_with_sso(browser: requests.Session, base_url: str, *, next_url: str = "") -> requests.Response:
     """Click "Sign in with …", sign in at the provider if asked, consent, and return the last page."""
-    response = browser.get(f"{base_url}/oidc/authenticate/", timeout=20)
+    params = {"next": next_url} if next_url else {}
+    response = browser.get(f"{base_url}/oidc/authenticate/", params=params, timeout=20)
     response.raise_for_status()
     if "/accounts/login/" in response.url:
         form = forms_of(response)[0]
         response = browser.post(
-            form["action"], data={**form["fields"], "username": USERNAME, "password": password}, timeout=20
+            form["action"], data={**form["fields"], "username": USERNAME, "password": PASSWORD}, timeout=20
         )
         response.raise_for_status()
     if "/openid/authorize" in response.url:  # the provider's consent page

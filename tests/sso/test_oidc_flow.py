@@ -219,5 +219,6 @@ def test_with_local_login_off_only_sso_signs_in_and_tokens_still_work(
     )
     assert api.status_code == 200
 
-    sign_in_with_sso(browser, live_server.url)
+    page = sign_in_with_sso(browser, live_server.url, next_url="/incidents/")
+    assert urlparse(page.url).path == "/incidents/"
     assert signed_in(browser, live_server.url)

@@ -139,3 +139,11 @@ def test_other_groups_are_kept_when_the_role_changes(db: Any, settings: Any) -> 
     user.groups.add(team)
     user = oidc_sign_in(issuer=ISSUER, claims={"sub": "9", "groups": []})
     assert sorted(user.groups.values_list("name", flat=True)) == ["payments-team", "viewer"]
+
+
+def test_an_unverified_email_is_not_taken(db: Any) -> None:
+    user = oidc_sign_in(
+        issuer=ISSUER, claims={"sub": "5", "email": "boss@example.com", "email_verified": False}
+    )
+    assert user.email == ""
+    assert user.username == "boss"
