@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "incidents.insights",
     "incidents.importers",
     "incidents.broadcasts",
+    "incidents.sso",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "config.auth_backends.LoginRateLimitBackend",
     "config.auth_backends.UserModelBackend",
+    # Single sign-on (below): answers only the OpenID Connect callback, and only while it is set up.
+    "incidents.sso.backends.OidcBackend",
 ]
 # Login rate limiting (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
 # one IP address, that pair is locked out for AXES_COOLOFF_MINUTES. Keyed on the pair so that an
@@ -157,6 +160,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "config.auth_backends.client_ip_address"
 AXES_VERBOSE = False
+# Single sign-on callbacks are not password guesses: neither counted nor locked out.
+AXES_WHITELIST_CALLABLE = "config.auth_backends.is_not_a_password"
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere, so an injected
 # `<script>` or `onerror=` that got past the Markdown sanitiser still cannot run. Pages keep their
@@ -182,6 +187,28 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=(), interest-cohort=()"
 )
+
+# Single sign-on with OpenID Connect (incidents.sso, on mozilla-django-oidc). Off while OIDC_ISSUER
+# is unset. The provider's endpoints are read once from {OIDC_ISSUER}/.well-known/openid-configuration;
+# the OIDC_OP_*_ENDPOINT variables override them. Register https://<host>/oidc/callback/ there.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "single sign-on")  # "Sign in with <this>"
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))  # seconds per request to the provider
+# The claim naming the user's groups, and group=role pairs (highest role wins, none → viewer),
+# applied at every sign-in: e.g. OIDC_ROLE_MAP="sre-admins=admin,sre=responder".
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "groups")
+OIDC_ROLE_MAP = os.environ.get("OIDC_ROLE_MAP", "")
+# false: the login page offers only single sign-on and password sign-ins are refused (API tokens work).
+HINDSIGHT_LOCAL_LOGIN = env_bool("HINDSIGHT_LOCAL_LOGIN", True)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
