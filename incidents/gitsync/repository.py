@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dulwich.client import get_transport_and_path
-from dulwich.errors import GitProtocolError, HangupException
 from dulwich.object_store import commit_tree_changes, tree_lookup_path
 from dulwich.objects import Blob, Commit, ObjectID, Tree
 from dulwich.refs import Ref
@@ -79,7 +78,7 @@ class Mirror:
         client, path = get_transport_and_path(self.target.url)
         try:
             result = client.fetch(path, self.repo)
-        except (OSError, GitProtocolError, HangupException) as error:
+        except Exception as error:  # noqa: BLE001 — any transport failure (network, auth, a missing repo) is retried
             raise GitSyncError(f"Could not fetch from {redact(self.target.url)}: {error}") from error
         head = result.refs.get(self.target.ref)
         if head is None:
@@ -183,7 +182,7 @@ class Mirror:
                 update_refs,
                 generate_pack_data=self.repo.object_store.generate_pack_data,
             )
-        except (OSError, GitProtocolError, HangupException) as error:
+        except Exception as error:  # noqa: BLE001 — any transport failure is retried
             raise GitSyncError(f"Could not push to {redact(self.target.url)}: {error}") from error
         if moved:
             return False
