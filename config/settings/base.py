@@ -399,6 +399,9 @@ HINDSIGHT: dict[str, Any] = {
     # Postmortems in Git (incidents.gitsync): off while GIT_REPOSITORY is empty.
     "GIT_REPOSITORY": os.environ.get("HINDSIGHT_GIT_REPOSITORY", ""),  # a path, https:// or ssh:// URL
     "GIT_BRANCH": os.environ.get("HINDSIGHT_GIT_BRANCH", "main"),
+    # HTTPS credentials (a token as the password) if not in the URL; SSH uses ~/.ssh/config.
+    "GIT_USERNAME": os.environ.get("HINDSIGHT_GIT_USERNAME", ""),
+    "GIT_PASSWORD": os.environ.get("HINDSIGHT_GIT_PASSWORD", ""),
     "GIT_AUTHOR_NAME": os.environ.get("HINDSIGHT_GIT_AUTHOR_NAME", "Hindsight"),
     "GIT_AUTHOR_EMAIL": os.environ.get("HINDSIGHT_GIT_AUTHOR_EMAIL", "hindsight@localhost"),
     # A private incident's postmortem is never committed unless this is true.

@@ -26,6 +26,8 @@ def git_target() -> GitTarget | None:
         author_name=str(_value("GIT_AUTHOR_NAME") or "Hindsight"),
         author_email=str(_value("GIT_AUTHOR_EMAIL") or "hindsight@localhost"),
         data_dir=Path(str(data_dir)),
+        username=str(_value("GIT_USERNAME") or ""),
+        password=str(_value("GIT_PASSWORD") or ""),
     )
 
 

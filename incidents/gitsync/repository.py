@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from dulwich.client import get_transport_and_path
+from dulwich.client import GitClient, get_transport_and_path
 from dulwich.object_store import commit_tree_changes, tree_lookup_path
 from dulwich.objects import Blob, Commit, ObjectID, Tree
 from dulwich.refs import Ref
@@ -42,6 +43,9 @@ class GitTarget:
     author_name: str
     author_email: str
     data_dir: Path
+    # HTTPS credentials (a token as the password) when they are not in the URL.
+    username: str = ""
+    password: str = ""
 
     @property
     def ref(self) -> Ref:
@@ -73,13 +77,32 @@ class Mirror:
         self.target = target
         self.repo = repo
 
+    def _scrub(self, text: str) -> str:
+        """The text with no credential in it (it goes to the job's error and the sync log)."""
+        text = text.replace(self.target.url, redact(self.target.url))
+        return text.replace(self.target.password, "***") if self.target.password else text
+
+    def _client(self) -> tuple[GitClient, str]:
+        url = self.target.url
+        if url.startswith(("http://", "https://")):
+            if self.target.username or self.target.password:
+                return get_transport_and_path(
+                    url, username=self.target.username or None, password=self.target.password or None
+                )
+        elif not url.startswith(("/", ".", "file://")):
+            # SSH: the `ssh` binary reads ~/.ssh/config; git's own variables choose another command.
+            ssh_command = os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH")
+            if ssh_command:
+                return get_transport_and_path(url, ssh_command=ssh_command)
+        return get_transport_and_path(url)
+
     def fetch(self) -> str | None:
         """Fetch the branch; return its tip's sha, or None while the branch does not exist yet."""
-        client, path = get_transport_and_path(self.target.url)
+        client, path = self._client()
         try:
             result = client.fetch(path, self.repo)
         except Exception as error:  # noqa: BLE001 — any transport failure (network, auth, a missing repo) is retried
-            raise GitSyncError(f"Could not fetch from {redact(self.target.url)}: {error}") from error
+            raise GitSyncError(self._scrub(f"Could not fetch from {self.target.url}: {error}")) from error
         head = result.refs.get(self.target.ref)
         if head is None:
             return None
@@ -164,7 +187,7 @@ class Mirror:
 
     def _push(self, *, expected: str | None, new: str) -> bool:
         """Move the remote branch from `expected` to `new`; False if it had moved meanwhile."""
-        client, path = get_transport_and_path(self.target.url)
+        client, path = self._client()
         ref = self.target.ref
         moved = False
 
@@ -183,12 +206,12 @@ class Mirror:
                 generate_pack_data=self.repo.object_store.generate_pack_data,
             )
         except Exception as error:  # noqa: BLE001 — any transport failure is retried
-            raise GitSyncError(f"Could not push to {redact(self.target.url)}: {error}") from error
+            raise GitSyncError(self._scrub(f"Could not push to {self.target.url}: {error}")) from error
         if moved:
             return False
         refused = (result.ref_status or {}).get(ref)
         if refused:
-            raise GitSyncError(f"{redact(self.target.url)} refused the push: {refused}")
+            raise GitSyncError(self._scrub(f"{self.target.url} refused the push: {refused}"))
         return True
 
 

@@ -134,3 +134,49 @@ def published(git_settings: Any, record: Incident, owner: Any, reviewer: Any) ->
     postmortem = publish(record, owner, reviewer)
     assert [job.status for job in run_jobs()] == ["succeeded"]
     return Postmortem.objects.get(pk=postmortem.pk)
+
+
+class HttpRemote:
+    """The remote served over smart HTTP behind basic auth (a Git host standing in for GitHub)."""
+
+    def __init__(self, remote: Path, username: str, password: str) -> None:
+        import base64
+        import threading
+        from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+        from dulwich.repo import Repo
+        from dulwich.server import DictBackend
+        from dulwich.web import make_wsgi_chain
+
+        self.repo = Repo(str(remote))
+        git_app = make_wsgi_chain(DictBackend({"/postmortems.git": self.repo}))
+        expected = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+        self.requests = 0
+
+        def app(environ: dict[str, Any], start_response: Any) -> Any:
+            self.requests += 1
+            if environ.get("HTTP_AUTHORIZATION") != expected:
+                start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="git"')])
+                return [b""]
+            return git_app(environ, start_response)
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = make_server("127.0.0.1", 0, app, handler_class=Quiet)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/postmortems.git"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.repo.close()
+
+
+@pytest.fixture
+def http_remote(remote: Path) -> Any:
+    server = HttpRemote(remote, "hindsight-bot", "t0ken")
+    yield server
+    server.close()

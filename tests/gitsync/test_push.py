@@ -129,3 +129,36 @@ def test_a_failing_remote_never_blocks_publishing_and_the_job_is_retried(
     [job] = run_jobs()
     assert job.status == "succeeded"
     assert clone().read(f"postmortems/{record.reference}.md") == export_markdown(postmortem)
+
+
+def test_over_https_with_a_token_it_commits(git_settings, http_remote, record, owner, reviewer, clone):
+    git_settings.HINDSIGHT = {
+        **git_settings.HINDSIGHT,
+        "GIT_REPOSITORY": http_remote.url,
+        "GIT_USERNAME": "hindsight-bot",
+        "GIT_PASSWORD": "t0ken",
+    }
+
+    publish(record, owner, reviewer)
+    [job] = run_jobs()
+
+    assert job.status == "succeeded"
+    assert http_remote.requests > 0
+    assert "Half of all orders failed." in clone().read(f"postmortems/{record.reference}.md")
+
+
+def test_a_wrong_token_is_retried_and_never_written_to_the_log(
+    git_settings, http_remote, record, owner, reviewer, remote
+):
+    url = http_remote.url.replace("http://", "http://hindsight-bot:wr0ng-t0ken@")
+    git_settings.HINDSIGHT = {**git_settings.HINDSIGHT, "GIT_REPOSITORY": url}
+
+    publish(record, owner, reviewer)
+    [job] = run_jobs()
+
+    assert job.status == "queued"
+    assert remote_head(remote) is None
+    log = SyncLog.objects.get(action="push")
+    assert log.outcome == "failed"
+    assert "***@127.0.0.1" in log.message
+    assert "wr0ng-t0ken" not in log.message + job.error
