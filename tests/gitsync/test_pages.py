@@ -44,7 +44,7 @@ def test_editors_see_the_conflict_with_its_diff_and_both_actions(conflicted, cli
 
     assert 'data-testid="git-conflict"' in page
     assert "Git&#x27;s version cannot be read" in page
-    assert '<span class="diff-del">-## Impact</span>' in page
+    assert '<span class="pm-diff-line del">-## Impact</span>' in page
     assert "Keep Hindsight's" in page
     assert "Take Git's version" not in page  # malformed: Git's version cannot be taken
 
