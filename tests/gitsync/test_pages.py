@@ -87,3 +87,15 @@ def test_without_git_sync_the_page_has_no_card(record, client_for, owner):
         'id="git-sync"'
         not in _editor(client_for(owner), Postmortem.objects.get(incident=record)).content.decode()
     )
+
+
+def test_admins_read_the_sync_log(published, client_for, admin_user, viewer):
+    reference = published.incident.reference
+    admin_user.is_staff = admin_user.is_superuser = True  # Django's admin is for superusers
+    admin_user.save()
+
+    page = client_for(admin_user).get("/admin/gitsync/synclog/").content.decode()
+
+    assert f"{reference}: postmortem published by" in page
+    assert "Committed" in page
+    assert client_for(viewer).get("/admin/gitsync/synclog/").status_code == 302
