@@ -29,7 +29,10 @@ class SyncPanel:
 def _diff(old: str, new: str) -> list[tuple[str, str]]:
     lines = difflib.unified_diff(old.splitlines(), new.splitlines(), "Hindsight", "Git", lineterm="", n=2)
     kinds = {"+": "add", "-": "del", "@": "hunk"}
-    return [(kinds.get(line[:1], "same"), line) for line in lines]
+    # The first two lines name the sides ("--- Hindsight", "+++ Git"): headings, not changes.
+    return [
+        ("hunk" if number < 2 else kinds.get(line[:1], "same"), line) for number, line in enumerate(lines)
+    ]
 
 
 def sync_panel(*, postmortem: Postmortem, user: Any) -> SyncPanel:
