@@ -64,6 +64,22 @@ class GitFile:
 
 
 @dataclass(frozen=True)
+class PushResult:
+    commit: str | None  # the new commit, None when nothing changed
+    head: str  # the branch's tip afterwards
+    blobs: dict[str, str]  # path → blob sha of each file as written
+
+
+class GitChanged(Exception):  # noqa: N818 — a situation, not an error: the caller records a conflict
+    """A file changed in Git since Hindsight last wrote or accepted it."""
+
+    def __init__(self, file: GitFile, head: str) -> None:
+        super().__init__(file.path)
+        self.file = file
+        self.head = head
+
+
+@dataclass(frozen=True)
 class GitCommitInfo:
     sha: str
     author: str
@@ -142,11 +158,14 @@ class Mirror:
             for entry in walker
         ]
 
-    def commit_and_push(self, files: dict[str, bytes], message: str) -> tuple[str | None, dict[str, str]]:
-        """Write `files` on the branch's tip in one commit and push it.
+    def commit_and_push(
+        self, files: dict[str, bytes], message: str, *, seen: dict[str, str] | None = None
+    ) -> PushResult:
+        """Write `files` on the branch's tip in one commit and push it (no commit when every file
+        is already as given). Retried on the new tip if the branch moved during the push.
 
-        Return (the new commit's sha or None when every file was already as given, the blob sha of
-        every file). Retried on the new tip if the branch moved during the push."""
+        `seen` maps a path to the blob Hindsight last wrote or accepted there: a different one
+        (an edit in Git not seen yet) raises GitChanged instead of being overwritten."""
         blobs = {path: Blob.from_string(content) for path, content in files.items()}
         blob_ids = {path: blob.id.decode() for path, blob in blobs.items()}
         for _ in range(PUSH_ATTEMPTS):
@@ -154,14 +173,17 @@ class Mirror:
             changes: list[tuple[bytes, int | None, ObjectID | None]] = []
             for path, blob in blobs.items():
                 current = self.read(head, path)
-                if current is None or current.blob != blob.id.decode():
+                known = (seen or {}).get(path)
+                if head and current and known and current.blob not in (known, blob_ids[path]):
+                    raise GitChanged(current, head)
+                if current is None or current.blob != blob_ids[path]:
                     self.repo.object_store.add_object(blob)
                     changes.append((path.encode(), FILE_MODE, blob.id))
             if not changes:
-                return None, blob_ids
+                return PushResult(commit=None, head=head or "", blobs=blob_ids)
             commit = self._commit(head, changes, message)
             if self._push(expected=head, new=commit):
-                return commit, blob_ids
+                return PushResult(commit=commit, head=commit, blobs=blob_ids)
         raise GitSyncError(f"The branch {self.target.branch} kept moving; will try again.")
 
     def _commit(

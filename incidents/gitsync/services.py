@@ -13,7 +13,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from dulwich.objects import Blob
 
 from incidents.events import IncidentEvent, IncidentEventName
 from incidents.gitsync.conf import git_target, include_private, markdown_path, record_path
@@ -27,7 +26,7 @@ from incidents.gitsync.models import (
     SyncState,
 )
 from incidents.gitsync.parsing import MalformedMarkdown, parse_sections
-from incidents.gitsync.repository import GitFile, GitSyncError, Mirror, open_mirror
+from incidents.gitsync.repository import GitChanged, GitFile, GitSyncError, Mirror, open_mirror
 from incidents.jobs import TransientJobError, job_enqueue
 from incidents.models import Incident, Job
 from incidents.models.jobs import JobStatus
@@ -74,10 +73,6 @@ def record_json(incident: Incident) -> str:
     data = export_incident(incident)
     data["exported_at"] = (data.get("postmortem") or {}).get("published_at")
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-
-
-def blob_sha(text: str) -> str:
-    return Blob.from_string(text.encode()).id.decode()
 
 
 def _authors(mirror: Mirror, path: str, *, head: str, since: str | None) -> str:
@@ -132,31 +127,30 @@ def gitsync_push(*, incident_id: int, actor_id: int | None = None, **_: Any) -> 
     state = SyncState.objects.filter(postmortem=postmortem).first()
     try:
         with open_mirror(target) as mirror:
-            head = mirror.fetch()
-            current = mirror.read(head, md_path)
-            if (
-                state is not None
-                and current is not None
-                and current.blob not in (state.blob, blob_sha(markdown))
-                and head is not None
-            ):
-                authors = _authors(mirror, md_path, head=head, since=state.commit)
+            try:
+                result = mirror.commit_and_push(
+                    {md_path: markdown.encode(), record_path(reference): record_json(incident).encode()},
+                    message,
+                    seen={md_path: state.blob} if state is not None else None,
+                )
+            except GitChanged as changed:
+                authors = _authors(mirror, md_path, head=changed.head, since=state.commit if state else None)
                 with transaction.atomic():
                     conflict = _conflict_record(
-                        postmortem, kind=ConflictKind.EDITED_IN_BOTH, file=current, head=head, authors=authors
+                        postmortem,
+                        kind=ConflictKind.EDITED_IN_BOTH,
+                        file=changed.file,
+                        head=changed.head,
+                        authors=authors,
                     )
                     _log(
                         LogAction.PUSH,
                         LogOutcome.CONFLICT,
                         incident=incident,
-                        commit=head,
+                        commit=changed.head,
                         message=f"{md_path} changed in Git since the last sync; not overwritten",
                     )
                 return {"conflict": conflict.pk}
-            commit, blobs = mirror.commit_and_push(
-                {md_path: markdown.encode(), record_path(reference): record_json(incident).encode()}, message
-            )
-            head = commit or head or ""
     except GitSyncError as error:
         _log(LogAction.PUSH, LogOutcome.FAILED, incident=incident, message=str(error))
         raise TransientJobError(str(error)) from error
@@ -165,15 +159,15 @@ def gitsync_push(*, incident_id: int, actor_id: int | None = None, **_: Any) -> 
             postmortem=postmortem,
             defaults={
                 "path": md_path,
-                "commit": head,
-                "blob": blobs[md_path],
+                "commit": result.head,
+                "blob": result.blobs[md_path],
                 "revision_number": postmortem.revision_number,
                 "pushed_at": timezone.now(),
             },
         )
-        outcome = LogOutcome.COMMITTED if commit else LogOutcome.UNCHANGED
-        _log(LogAction.PUSH, outcome, incident=incident, commit=head, message=message.strip())
-    return {"commit": commit, "changed": commit is not None}
+        outcome = LogOutcome.COMMITTED if result.commit else LogOutcome.UNCHANGED
+        _log(LogAction.PUSH, outcome, incident=incident, commit=result.head, message=message.strip())
+    return {"commit": result.commit, "changed": result.commit is not None}
 
 
 def gitsync_pull(**_: Any) -> dict[str, Any]:
