@@ -30,6 +30,7 @@ from incidents.gitsync.repository import GitChanged, GitFile, GitSyncError, Mirr
 from incidents.jobs import TransientJobError, job_enqueue
 from incidents.models import Incident, Job
 from incidents.models.jobs import JobStatus
+from incidents.postmortems.choices import PostmortemStatus
 from incidents.postmortems.exports import export_incident, export_markdown
 from incidents.postmortems.models import Postmortem
 from incidents.postmortems.services import postmortem_sections_replace, user_for_id
@@ -65,6 +66,20 @@ def on_incident_event(event: IncidentEvent) -> None:
         incident_id=event.incident.pk,
         actor=event.actor,
     )
+
+
+@transaction.atomic
+def gitsync_push_published() -> list[Job]:
+    """Queue a push for every published postmortem that may go to Git (first setup, a new
+    repository): each job commits only what differs."""
+    if git_target() is None:
+        return []
+    postmortems = Postmortem.objects.filter(status=PostmortemStatus.PUBLISHED).select_related("incident")
+    return [
+        job_enqueue(name=PUSH_JOB, kwargs={"incident_id": p.incident_id}, incident_id=p.incident_id)
+        for p in postmortems.order_by("incident_id")
+        if should_commit(p.incident)
+    ]
 
 
 def record_json(incident: Incident) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -162,3 +163,34 @@ def test_a_wrong_token_is_retried_and_never_written_to_the_log(
     assert log.outcome == "failed"
     assert "***@127.0.0.1" in log.message
     assert "wr0ng-t0ken" not in log.message + job.error
+
+
+def test_the_command_queues_every_published_postmortem_that_may_go_to_git(
+    git_settings, record, owner, reviewer, clone
+):
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    with override_settings(HINDSIGHT={**git_settings.HINDSIGHT, "GIT_REPOSITORY": ""}):
+        publish(record, owner, reviewer)  # published before Git sync was configured
+    private = IncidentFactory(
+        title="Key leak",
+        status="resolved",
+        summary="A key leaked.",
+        private=True,
+        commander=owner,
+        reporter=owner,
+    )
+    private.participants.add(reviewer)
+    CauseFactory(incident=private, description="Key in a log line")
+    RemediationActionFactory(incident=private, title="Scrub logs")
+    with override_settings(HINDSIGHT={**git_settings.HINDSIGHT, "GIT_REPOSITORY": ""}):
+        publish(private, owner, reviewer)
+
+    call_command("gitsync_push_all", stdout=io.StringIO())
+    [job] = run_jobs()
+
+    assert job.incident_id == record.pk
+    repository = clone()
+    assert repository.read(f"postmortems/{record.reference}.md")
+    assert not (repository.path / f"postmortems/{private.reference}.md").exists()
