@@ -25,6 +25,7 @@ SUB_APPS = (
     "incidents.postmortems",
     "incidents.importers",
     "incidents.sso",
+    "incidents.gitsync",
 )
 
 urlpatterns = [

@@ -19,6 +19,7 @@ Slots (the context each panel template gets is the page's own):
 - `incident_head`: under the incident page's header (`incident`), e.g. a follow button.
 - `incident_list`: between the incident list's filters and its results (`filterset`).
 - `status_page`: at the end of the public status page (no user).
+- `postmortem_side`: cards in the postmortem editor's sidebar (`incident`, `postmortem`, `can_edit`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ SLOTS = frozenset(
         "incident_head",
         "incident_list",
         "status_page",
+        "postmortem_side",
     }
 )
 

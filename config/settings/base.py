@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "incidents.importers",
     "incidents.broadcasts",
     "incidents.sso",
+    "incidents.gitsync",
 ]
 
 MIDDLEWARE = [
@@ -422,6 +423,19 @@ HINDSIGHT: dict[str, Any] = {
     "STATUS_SUBSCRIBE_PER_CLIENT": 20,  # …and per client address
     "STATUS_SUBSCRIBE_WINDOW": timedelta(hours=1),
     "STATUS_CONFIRM_MAX_AGE": timedelta(days=7),  # confirmation links expire
+    # Postmortems in Git (incidents.gitsync): off while GIT_REPOSITORY is empty.
+    "GIT_REPOSITORY": os.environ.get("HINDSIGHT_GIT_REPOSITORY", ""),  # a path, https:// or ssh:// URL
+    "GIT_BRANCH": os.environ.get("HINDSIGHT_GIT_BRANCH", "main"),
+    # HTTPS credentials (a token as the password) if not in the URL; SSH uses ~/.ssh/config.
+    "GIT_USERNAME": os.environ.get("HINDSIGHT_GIT_USERNAME", ""),
+    "GIT_PASSWORD": os.environ.get("HINDSIGHT_GIT_PASSWORD", ""),
+    "GIT_AUTHOR_NAME": os.environ.get("HINDSIGHT_GIT_AUTHOR_NAME", "Hindsight"),
+    "GIT_AUTHOR_EMAIL": os.environ.get("HINDSIGHT_GIT_AUTHOR_EMAIL", "hindsight@localhost"),
+    # A private incident's postmortem is never committed unless this is true.
+    "GIT_INCLUDE_PRIVATE": os.environ.get("HINDSIGHT_GIT_INCLUDE_PRIVATE", "").lower() in ("1", "true"),
+    # Where Hindsight keeps its bare mirror of the repository.
+    "GIT_DATA_DIR": os.environ.get("HINDSIGHT_GIT_DATA_DIR", str(BASE_DIR / "data" / "git")),
+    "GIT_WEBHOOK_SECRET": os.environ.get("HINDSIGHT_GIT_WEBHOOK_SECRET", ""),
 }
 
 # Each 4xx is one line: django.request logs it (without the traceback Django attaches to a

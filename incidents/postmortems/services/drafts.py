@@ -280,6 +280,36 @@ def section_keep(*, postmortem: Postmortem, key: str, actor: Actor) -> Section:
 
 
 @transaction.atomic
+def postmortem_sections_replace(
+    *, postmortem: Postmortem, bodies: dict[str, str], reason: str, actor: Any = None
+) -> Revision | None:
+    """Write section bodies that came from outside (Git), as one `import` revision; None if unchanged.
+
+    For sync writers, published or not: the caller decided the text may replace Hindsight's (no
+    edit since the last sync, or a person chose it). An empty body leaves an empty section alone."""
+    require_edit(actor, postmortem.incident)
+    postmortem = lock_for_update(postmortem)
+    sections = list(postmortem.sections.all())
+    changed: list[Section] = []
+    for section in sections:
+        body = bodies.get(section.key)
+        if body is None or body.strip() == section.body.strip() or (not body.strip() and section.is_empty):
+            continue
+        if len(body) > MAX_SECTION_LENGTH:
+            raise ValidationError({section.key: f"Keep a section under {MAX_SECTION_LENGTH} characters."})
+        section.body = body
+        section.edited = True
+        section.edited_by = actor_or_none(actor)
+        section.edited_at = timezone.now()
+        section.version += 1
+        changed.append(section)
+    if not changed:
+        return None
+    Section.objects.bulk_update(changed, ["body", "edited", "edited_by", "edited_at", "version"])
+    return _add_revision(postmortem, kind=RevisionKind.IMPORT, reason=reason, actor=actor, sections=sections)
+
+
+@transaction.atomic
 def postmortem_restore(
     *,
     incident: Incident,
