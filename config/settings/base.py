@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "incidents.insights",
     "incidents.importers",
     "incidents.broadcasts",
+    "incidents.drafting",
 ]
 
 MIDDLEWARE = [
@@ -395,6 +396,17 @@ HINDSIGHT: dict[str, Any] = {
     "STATUS_SUBSCRIBE_PER_CLIENT": 20,  # …and per client address
     "STATUS_SUBSCRIBE_WINDOW": timedelta(hours=1),
     "STATUS_CONFIRM_MAX_AGE": timedelta(days=7),  # confirmation links expire
+    # Drafting postmortem sections with an AI model (incidents.drafting): off unless a base URL and
+    # a model are set. Any OpenAI-compatible Chat Completions endpoint (Ollama, vLLM, llama.cpp, …).
+    "LLM_BASE_URL": os.environ.get("HINDSIGHT_LLM_BASE_URL", "").strip(),
+    "LLM_MODEL": os.environ.get("HINDSIGHT_LLM_MODEL", "").strip(),
+    "LLM_API_KEY": os.environ.get("HINDSIGHT_LLM_API_KEY", ""),
+    # The admin vouches the endpoint runs on their own infrastructure: only then are private
+    # incidents sent to it.
+    "LLM_LOCAL": env_bool("HINDSIGHT_LLM_LOCAL", False),
+    "LLM_TIMEOUT": float(os.environ.get("HINDSIGHT_LLM_TIMEOUT", "120")),  # seconds per call (< task limit)
+    "LLM_MAX_ATTEMPTS": 4,  # a failing call is retried with backoff, then recorded as failed
+    "LLM_MAX_RECORD_ITEMS": 400,  # timeline entries sent at most (key entries first)
 }
 
 # Each 4xx is one line: django.request logs it (without the traceback Django attaches to a
