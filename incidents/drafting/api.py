@@ -73,8 +73,9 @@ class DraftListView(DraftAPIView):
         section = request.query_params.get("section") or None
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(
-            selectors.draft_list(user=request.user, postmortem=postmortem, section_key=section)
-            .select_related("postmortem__incident", "job", "decided_by"),
+            selectors.draft_list(
+                user=request.user, postmortem=postmortem, section_key=section
+            ).select_related("postmortem__incident", "job", "decided_by"),
             request,
             view=self,
         )
@@ -94,7 +95,9 @@ class DraftListView(DraftAPIView):
         if "section" not in data:
             raise ValidationError({"section": "This field is required."})
         try:
-            draft = services.draft_request(postmortem=postmortem, section_key=data["section"], actor=request.user)
+            draft = services.draft_request(
+                postmortem=postmortem, section_key=data["section"], actor=request.user
+            )
         except services.DraftingOff as off:
             raise NotFound(str(off)) from off
         body = draft_data(draft, request)

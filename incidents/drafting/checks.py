@@ -87,7 +87,9 @@ def citation_ids(sentence: str) -> list[str]:
 
 def normalise_citations(sentence: str) -> str:
     """Write every bracket of ids as one bracket per id: `[E1, c2]` → `[E1][C2]`."""
-    return CITATION.sub(lambda m: "".join(f"[{i.upper()}]" for i in CITATION_ID.findall(m.group(1))), sentence)
+    return CITATION.sub(
+        lambda m: "".join(f"[{i.upper()}]" for i in CITATION_ID.findall(m.group(1))), sentence
+    )
 
 
 def _units(text: str) -> list[tuple[str, str]]:
@@ -161,7 +163,9 @@ def check_draft(
             ids = citation_ids(sentence)
             unknown = [ident for ident in ids if ident not in known_ids]
             if not ids:
-                removed.append(Removal(sentence, "No citation: every sentence must name the entries it comes from."))
+                removed.append(
+                    Removal(sentence, "No citation: every sentence must name the entries it comes from.")
+                )
                 continue
             if unknown:
                 names = ", ".join(unknown)

@@ -63,20 +63,31 @@ class ModelCallFailure(Exception):
 def chat_completion(endpoint: ModelEndpoint, messages: list[dict[str, str]]) -> tuple[str, str]:
     """Send the messages; return (the answer's text, the model that answered)."""
     if not endpoint.url.startswith(("http://", "https://")):
-        raise ModelCallFailure(f"The model's base URL must be http(s): {endpoint.base_url!r}", retryable=False)
+        raise ModelCallFailure(
+            f"The model's base URL must be http(s): {endpoint.base_url!r}", retryable=False
+        )
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     if endpoint.api_key:
         headers["Authorization"] = f"Bearer {endpoint.api_key}"
-    payload = {"model": endpoint.model, "messages": messages, "temperature": 0.2, "stream": False}
+    payload: dict[str, Any] = {
+        "model": endpoint.model,
+        "messages": messages,
+        "temperature": 0.2,
+        "stream": False,
+    }
     try:
         # No redirects: the record goes to the configured endpoint and nowhere else.
         response = requests.post(
             endpoint.url, json=payload, headers=headers, timeout=endpoint.timeout, allow_redirects=False
         )
     except requests.Timeout as error:
-        raise ModelCallFailure(f"No answer within {endpoint.timeout:g} s ({error}).", retryable=True) from error
+        raise ModelCallFailure(
+            f"No answer within {endpoint.timeout:g} s ({error}).", retryable=True
+        ) from error
     except requests.RequestException as error:
-        raise ModelCallFailure(f"Could not reach the model: {type(error).__name__}: {error}", retryable=True) from error
+        raise ModelCallFailure(
+            f"Could not reach the model: {type(error).__name__}: {error}", retryable=True
+        ) from error
     if not 200 <= response.status_code < 300:
         snippet = response.text[:300]
         raise ModelCallFailure(

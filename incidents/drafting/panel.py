@@ -53,7 +53,10 @@ def section_panel(*, user: Any, postmortem: Postmortem, section_key: str) -> Sec
                 draft=draft,
                 html=render_markdown(markdown) if draft.text else SafeString(""),
                 markdown=markdown,
-                citations=sorted(draft.citations.items(), key=lambda pair: ("ICEAU".find(pair[0][0]), len(pair[0]), pair[0])),
+                citations=sorted(
+                    draft.citations.items(),
+                    key=lambda pair: ("ICEAU".find(pair[0][0]), len(pair[0]), pair[0]),
+                ),
             )
         )
     return SectionPanel(section_key=section_key, enabled=True, refusal=refusal, drafts=shown)

@@ -165,7 +165,10 @@ def build_record(*, user: Any, incident: Incident, max_entries: int) -> DraftRec
             RecordItem(
                 id=f"U{number}",
                 kind="status update",
-                line=f"{utc(update.posted_at)} {update.audience}, status {update.status}: {_clip(update.message)}",
+                line=(
+                    f"{utc(update.posted_at)} {update.audience}, status {update.status}: "
+                    f"{_clip(update.message)}"
+                ),
                 label=f"{update.get_audience_display()} update {utc(update.posted_at)}",
                 url=f"{base}#update-{update.pk}",
             )

@@ -11,7 +11,9 @@ from incidents.drafting.models import SectionDraft
 from incidents.postmortems.models import Postmortem
 
 
-def draft_list(*, user: Any, postmortem: Postmortem, section_key: str | None = None) -> QuerySet[SectionDraft]:
+def draft_list(
+    *, user: Any, postmortem: Postmortem, section_key: str | None = None
+) -> QuerySet[SectionDraft]:
     """Return the postmortem's drafts the user may see, newest first."""
     drafts = SectionDraft.objects.visible_to(user).filter(postmortem=postmortem).select_related("created_by")
     return drafts.filter(section_key=section_key) if section_key else drafts

@@ -108,7 +108,9 @@ def draft_run(*, draft_id: int) -> dict[str, Any]:
     Safe to run twice: a draft no longer `drafting` is left alone. A failure worth retrying raises
     TransientJobError (the task retries with backoff) until LLM_MAX_ATTEMPTS; then it is recorded.
     """
-    draft = SectionDraft.objects.select_related("postmortem__incident", "created_by").filter(pk=draft_id).first()
+    draft = (
+        SectionDraft.objects.select_related("postmortem__incident", "created_by").filter(pk=draft_id).first()
+    )
     if draft is None:
         return {"status": "gone"}
     if draft.status != DraftStatus.DRAFTING:

@@ -79,7 +79,9 @@ def draft_request(request: HttpRequest, reference: str) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, "Drafting… the suggestion appears under the section when the model is done.")
+        messages.success(
+            request, "Drafting… the suggestion appears under the section when the model is done."
+        )
     return redirect(_editor_url(postmortem, key))
 
 

@@ -38,7 +38,8 @@ def test_ask_poll_and_accept(llm, client_as, owner, record) -> None:
     listed = client.get(_url(record)).json()
     assert listed["count"] == 1
     (draft,) = listed["results"]
-    assert draft["id"] == draft_id and draft["status"] == "pending"
+    assert draft["id"] == draft_id
+    assert draft["status"] == "pending"
     assert draft["text"] == GOOD
     assert draft["citations"]["E1"]["kind"] == "timeline entry"
     assert f"[\\[E1\\]]({draft['citations']['E1']['url']})" in draft["markdown"]
@@ -69,7 +70,8 @@ def test_accept_with_the_authors_edit_and_dismiss(llm, client_as, owner, record)
     edited = client.post(_url(record, f"{first}/accept/"), {"text": "My own words."}, format="json")
     dismissed = client.post(_url(record, f"{second}/dismiss/"))
 
-    assert edited.status_code == 200 and dismissed.status_code == 200
+    assert edited.status_code == 200
+    assert dismissed.status_code == 200
     assert dismissed.json()["status"] == "dismissed"
     sections = {
         s["key"]: s["body"]
@@ -105,7 +107,8 @@ def test_an_empty_edit_is_refused(llm, client_as, owner, record) -> None:
 
     response = client.post(_url(record, f"{draft_id}/accept/"), {"text": "   "}, format="json")
 
-    assert response.status_code == 400 and "text" in response.json()
+    assert response.status_code == 400
+    assert "text" in response.json()
     assert client.get(_url(record, f"{draft_id}/")).json()["status"] == "pending"
 
 

@@ -41,7 +41,8 @@ def test_citation_lists_are_normalised_and_case_is_ignored() -> None:
 
 def test_bullets_and_paragraphs_keep_their_shape() -> None:
     checked = check(
-        "Detection was slow [E2].\n\n- No canary stage may have hidden it [C2]\n- Unsupported claim\n- Alerting lagged [E2]"
+        "Detection was slow [E2].\n\n"
+        "- No canary stage may have hidden it [C2]\n- Unsupported claim\n- Alerting lagged [E2]"
     )
 
     assert checked.text == (

@@ -93,8 +93,10 @@ def test_nothing_of_another_incident_is_sent(llm, record, owner, participant) ->
     _drafted(record, owner, GOOD, llm)
 
     prompt = llm.prompt()
-    assert "hunter2" not in prompt and "Credential leak" not in prompt
-    assert "Reindexed" not in prompt and "Search latency" not in prompt
+    assert "hunter2" not in prompt
+    assert "Credential leak" not in prompt
+    assert "Reindexed" not in prompt
+    assert "Search latency" not in prompt
     assert prompt.count("[I1]") == 1
 
 
@@ -229,7 +231,8 @@ def test_a_timeout_is_retried_then_recorded_as_failed(settings, model_server, re
     assert draft.error.startswith(
         "The model gave no usable answer after 2 attempt(s): No answer within 0.3 s"
     )
-    assert job.status == "failed" and "after 2 attempt(s)" in job.error
+    assert job.status == "failed"
+    assert "after 2 attempt(s)" in job.error
 
 
 def test_a_refused_key_is_not_retried(llm, record, owner) -> None:
@@ -239,7 +242,8 @@ def test_a_refused_key_is_not_retried(llm, record, owner) -> None:
     (job,) = run_drafting_jobs()
 
     draft.refresh_from_db()
-    assert draft.status == "failed" and "HTTP 401" in draft.error
+    assert draft.status == "failed"
+    assert "HTTP 401" in draft.error
     assert job.status == "failed"
     assert len(llm.requests) == 1
 
@@ -268,11 +272,15 @@ def test_accepting_copies_the_draft_into_the_section_as_a_revision(llm, record, 
     section = postmortem.sections.get(key="summary")
     c1 = draft.citations["C1"]["url"]
     assert f"was the root cause [\\[C1\\]]({c1})." in section.body
-    assert section.edited and section.edited_by == owner
+    assert section.edited
+    assert section.edited_by == owner
     revision = Revision.objects.get(postmortem=postmortem, number=before + 1)
-    assert revision.kind == "save" and revision.author == owner
+    assert revision.kind == "save"
+    assert revision.author == owner
     draft.refresh_from_db()
-    assert draft.status == "accepted" and draft.revision_number == before + 1 and draft.decided_by == owner
+    assert draft.status == "accepted"
+    assert draft.revision_number == before + 1
+    assert draft.decided_by == owner
 
     with pytest.raises(ValidationError, match="accepted"):
         draft_accept(draft=draft, actor=owner)

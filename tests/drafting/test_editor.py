@@ -12,7 +12,10 @@ from tests.drafting.conftest import llm_settings, run_drafting_jobs
 
 pytestmark = pytest.mark.django_db
 
-GOOD = "Checkout failed for most users after the deploy of payments v2.3 [E1][I1]. It may have slipped through without a canary [C2]."
+GOOD = (
+    "Checkout failed for most users after the deploy of payments v2.3 [E1][I1]. "
+    "It may have slipped through without a canary [C2]."
+)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -68,7 +71,8 @@ def test_drafting_then_the_suggestion_appears_with_links_to_its_entries(
     assert asked.status_code == 200
     assert "Drafting…" in partial
     poll = f'hx-get="/incidents/{record.reference}/postmortem/drafts/sections/summary/"'
-    assert poll in partial and 'hx-trigger="every 2s"' in partial
+    assert poll in partial
+    assert 'hx-trigger="every 2s"' in partial
     assert "Draft with AI" not in partial
 
     run_drafting_jobs()
@@ -81,7 +85,8 @@ def test_drafting_then_the_suggestion_appears_with_links_to_its_entries(
     assert f'<a href="{event_url}">[E1]</a>' in done
     assert f'href="{draft.citations["C2"]["url"]}"' in done
     assert "Sources (3)" in done
-    assert 'data-testid="ai-draft-accept"' in done and 'data-testid="ai-draft-dismiss"' in done
+    assert 'data-testid="ai-draft-accept"' in done
+    assert 'data-testid="ai-draft-dismiss"' in done
     # The editor shows the same suggestion under the section.
     assert f'<a href="{event_url}">[E1]</a>' in _editor(client, record)
 
@@ -94,7 +99,8 @@ def test_a_failure_is_shown_under_the_section(llm, client_for, owner, record) ->
     run_drafting_jobs()
 
     page = _editor(client, record)
-    assert "The AI draft failed" in page and "HTTP 400" in page
+    assert "The AI draft failed" in page
+    assert "HTTP 400" in page
 
 
 def test_left_out_sentences_are_listed_with_their_reasons(llm, client_for, owner, record) -> None:
@@ -125,7 +131,8 @@ def test_accept_edit_and_dismiss_from_the_editor(llm, client_for, owner, record)
     )
     dismissed = client.post(f"/incidents/{record.reference}/postmortem/drafts/{lessons.pk}/dismiss/")
 
-    assert accepted.status_code == 302 and accepted["Location"].endswith("#section-summary")
+    assert accepted.status_code == 302
+    assert accepted["Location"].endswith("#section-summary")
     assert dismissed.status_code == 302
     postmortem.refresh_from_db()
     assert postmortem.revision_number == revisions + 1
