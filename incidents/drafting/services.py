@@ -65,10 +65,10 @@ def draft_request(*, postmortem: Postmortem, section_key: Any, actor: Any) -> Se
 
     Asking again while a draft of that section is still being written returns that one.
     """
-    if model_endpoint() is None:
-        raise DraftingOff
     incident = postmortem.incident
     require_edit(actor, incident)
+    if model_endpoint() is None:
+        raise DraftingOff
     if incident.private and drafting_refusal(incident=incident):
         raise ValidationError({"incident": PRIVATE_MESSAGE})
     if not isinstance(section_key, str) or section_key not in DRAFTABLE_SECTIONS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -63,6 +63,8 @@ def _panel(request: HttpRequest, postmortem: Postmortem, key: str, error: str = 
 @require_POST
 def draft_request(request: HttpRequest, reference: str) -> HttpResponse:
     postmortem = _postmortem(request, reference)
+    if not can_edit_incident(request.user, postmortem.incident):
+        raise PermissionDenied("You may not change this incident.")
     form = DraftRequestForm(request.POST)
     if not form.is_valid():
         raise Http404("A model does not draft this section.")
