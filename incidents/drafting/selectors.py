@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from incidents.drafting.choices import DRAFTABLE_SECTIONS, OPEN_STATUSES
 from incidents.drafting.models import SectionDraft
 from incidents.postmortems.models import Postmortem
+from incidents.query import MAX_ROW_ID
 
 
 def draft_list(
@@ -20,6 +21,8 @@ def draft_list(
 
 
 def draft_get(*, user: Any, postmortem: Postmortem, pk: int) -> SectionDraft | None:
+    if not 0 < pk <= MAX_ROW_ID:
+        return None  # not a row id (the database would refuse to compare it)
     return draft_list(user=user, postmortem=postmortem).filter(pk=pk).first()
 
 

@@ -142,3 +142,10 @@ def test_a_draft_of_another_postmortem_is_not_found(llm, client_as, owner, recor
 
     assert client.get(_url(incident, f"{draft_id}/")).status_code == 404
     assert client.post(_url(incident, f"{draft_id}/dismiss/")).status_code == 404
+
+
+def test_an_id_past_any_row_is_not_found(llm, client_as, owner, record) -> None:
+    client = client_as(owner)
+
+    assert client.get(_url(record, f"{2**64}/")).status_code == 404
+    assert client.post(_url(record, f"{2**64}/accept/"), {}, format="json").status_code == 404
