@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -67,7 +67,7 @@ def draft_request(request: HttpRequest, reference: str) -> HttpResponse:
         raise PermissionDenied("You may not change this incident.")
     form = DraftRequestForm(request.POST)
     if not form.is_valid():
-        raise Http404("A model does not draft this section.")
+        raise BadRequest(f"Choose a section a model drafts: {', '.join(DRAFTABLE_SECTIONS)}.")
     key = form.cleaned_data["section"]
     error = ""
     try:

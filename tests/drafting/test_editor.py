@@ -153,3 +153,12 @@ def test_viewers_cannot_decide(llm, client_for, owner, viewer, record) -> None:
     assert response.status_code == 403
     draft.refresh_from_db()
     assert draft.status == "pending"
+
+
+def test_asking_for_a_section_a_model_does_not_draft_is_a_400(llm, client_for, owner, record) -> None:
+    response = client_for(owner).post(
+        f"/incidents/{record.reference}/postmortem/drafts/", {"section": "timeline"}
+    )
+
+    assert response.status_code == 400
+    assert not SectionDraft.objects.exists()
