@@ -26,6 +26,7 @@ SUB_APPS = (
     "incidents.importers",
     "incidents.sso",
     "incidents.gitsync",
+    "incidents.drafting",
 )
 
 urlpatterns = [

@@ -20,6 +20,8 @@ Slots (the context each panel template gets is the page's own):
 - `incident_list`: between the incident list's filters and its results (`filterset`).
 - `status_page`: at the end of the public status page (no user).
 - `postmortem_side`: cards in the postmortem editor's sidebar (`incident`, `postmortem`, `can_edit`).
+- `postmortem_section`: under each section of the postmortem editor (`section`, `postmortem`,
+  `incident`, `can_edit`, `read_only`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ SLOTS = frozenset(
         "incident_list",
         "status_page",
         "postmortem_side",
+        "postmortem_section",
     }
 )
 

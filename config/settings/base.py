@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "incidents.broadcasts",
     "incidents.sso",
     "incidents.gitsync",
+    "incidents.drafting",
 ]
 
 MIDDLEWARE = [
@@ -436,6 +437,17 @@ HINDSIGHT: dict[str, Any] = {
     # Where Hindsight keeps its bare mirror of the repository.
     "GIT_DATA_DIR": os.environ.get("HINDSIGHT_GIT_DATA_DIR", str(BASE_DIR / "data" / "git")),
     "GIT_WEBHOOK_SECRET": os.environ.get("HINDSIGHT_GIT_WEBHOOK_SECRET", ""),
+    # Drafting postmortem sections with an AI model (incidents.drafting): off unless a base URL and
+    # a model are set. Any OpenAI-compatible Chat Completions endpoint (Ollama, vLLM, llama.cpp, …).
+    "LLM_BASE_URL": os.environ.get("HINDSIGHT_LLM_BASE_URL", "").strip(),
+    "LLM_MODEL": os.environ.get("HINDSIGHT_LLM_MODEL", "").strip(),
+    "LLM_API_KEY": os.environ.get("HINDSIGHT_LLM_API_KEY", ""),
+    # The admin vouches the endpoint runs on their own infrastructure: only then are private
+    # incidents sent to it.
+    "LLM_LOCAL": env_bool("HINDSIGHT_LLM_LOCAL", False),
+    "LLM_TIMEOUT": float(os.environ.get("HINDSIGHT_LLM_TIMEOUT", "120")),  # seconds per call (< task limit)
+    "LLM_MAX_ATTEMPTS": 4,  # a failing call is retried with backoff, then recorded as failed
+    "LLM_MAX_RECORD_ITEMS": 400,  # timeline entries sent at most (key entries first)
 }
 
 # Each 4xx is one line: django.request logs it (without the traceback Django attaches to a

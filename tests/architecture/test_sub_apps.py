@@ -25,9 +25,11 @@ SUB_APPS = (
     "incidents.importers",
     "incidents.sso",
     "incidents.gitsync",
+    "incidents.drafting",
 )
-# A sub-app that plugs into another goes with it (gitsync syncs postmortems).
-REQUIRES = {"incidents.gitsync": "incidents.postmortems"}
+# A sub-app built on another goes with it (gitsync syncs postmortems; AI drafts are drafts of
+# postmortem sections).
+REQUIRES = {"incidents.gitsync": "incidents.postmortems", "incidents.drafting": "incidents.postmortems"}
 
 SCRIPT = textwrap.dedent(
     """
