@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "incidents.insights",
     "incidents.importers",
     "incidents.broadcasts",
+    "incidents.tickets",
 ]
 
 MIDDLEWARE = [
@@ -395,6 +396,9 @@ HINDSIGHT: dict[str, Any] = {
     "STATUS_SUBSCRIBE_PER_CLIENT": 20,  # …and per client address
     "STATUS_SUBSCRIBE_WINDOW": timedelta(hours=1),
     "STATUS_CONFIRM_MAX_AGE": timedelta(days=7),  # confirmation links expire
+    # Ticket sync with GitHub, GitLab and Jira (incidents.tickets).
+    "TICKETS_TIMEOUT": 10,  # seconds per call to a tracker
+    "TICKETS_MAX_ATTEMPTS": 6,  # creating a ticket is given up after this many failed tries
 }
 
 # Each 4xx is one line: django.request logs it (without the traceback Django attaches to a
