@@ -24,6 +24,11 @@ def _secret_field(help_text: str) -> forms.CharField:
 class TrackerConnectionForm(forms.ModelForm):
     """Secrets are write-only: a saved one is never rendered back; an empty field keeps it."""
 
+    base_url = forms.URLField(
+        max_length=300,
+        assume_scheme="https",
+        help_text=TrackerConnection._meta.get_field("base_url").help_text,
+    )
     token = _secret_field(
         "GitHub: a fine-grained token with Issues read and write on the repository. GitLab: a project "
         "access token with the api scope. Jira: an API token of the account below."
