@@ -66,7 +66,9 @@ class TrackerConnectionForm(forms.ModelForm):
 
     def _kept(self, name: str) -> bool:
         data = self.cleaned_data
-        return bool(data.get(name)) or (bool(getattr(self.instance, name, "")) and not data.get(f"clear_{name}"))
+        return bool(data.get(name)) or (
+            bool(getattr(self.instance, name, "")) and not data.get(f"clear_{name}")
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -87,7 +89,9 @@ class TrackerConnectionForm(forms.ModelForm):
 
     def save(self, commit: bool = True) -> TrackerConnection:
         tracker = super().save(commit=False)
-        saved = TrackerConnection.objects.filter(pk=tracker.pk).values(*SECRETS).first() if tracker.pk else None
+        saved = (
+            TrackerConnection.objects.filter(pk=tracker.pk).values(*SECRETS).first() if tracker.pk else None
+        )
         for name in SECRETS:
             if self.cleaned_data.get(name):
                 setattr(tracker, name, self.cleaned_data[name])

@@ -27,7 +27,11 @@ logger = logging.getLogger(__name__)
 @job_handler(CREATE_JOB)
 def create_ticket(*, link_id: int, **_: Any) -> dict[str, Any]:
     """Create (or find, after an interrupted try) the ticket of one pending link."""
-    link = TicketLink.objects.select_related("tracker", "action__incident", "action__owner").filter(pk=link_id).first()
+    link = (
+        TicketLink.objects.select_related("tracker", "action__incident", "action__owner")
+        .filter(pk=link_id)
+        .first()
+    )
     if link is None:
         return {"status": "gone"}
     if link.state != LinkState.PENDING:

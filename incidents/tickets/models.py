@@ -47,7 +47,9 @@ class TrackerConnection(models.Model):
     )
     # Write-only secrets: the admin never shows them again after saving.
     token = models.CharField(max_length=500, blank=True, help_text="GitHub/GitLab token; Jira API token.")
-    email = models.EmailField(blank=True, help_text="Jira only: the Atlassian account the API token belongs to.")
+    email = models.EmailField(
+        blank=True, help_text="Jira only: the Atlassian account the API token belongs to."
+    )
     webhook_secret = models.CharField(max_length=200, blank=True)
     allow_private = models.BooleanField(
         default=False,
@@ -123,3 +125,6 @@ class WebhookReceipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tracker", "delivery_id"], name="tickets_receipt_once")
         ]
+
+    def __str__(self) -> str:
+        return self.delivery_id

@@ -40,4 +40,7 @@ def ticket_link_for(action: RemediationAction) -> TicketLink | None:
 def ticket_links_for(actions: Iterable[RemediationAction]) -> dict[int, TicketLink]:
     """Return each item's link, by item id, in one query (for lists of action items)."""
     ids = [action.pk for action in actions]
-    return {link.action_id: link for link in TicketLink.objects.select_related("tracker").filter(action_id__in=ids)}
+    return {
+        link.action_id: link
+        for link in TicketLink.objects.select_related("tracker").filter(action_id__in=ids)
+    }

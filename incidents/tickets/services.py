@@ -55,14 +55,18 @@ def _usable(tracker: TrackerConnection, action: RemediationAction) -> None:
 
 
 def _lock(action: RemediationAction) -> RemediationAction:
-    locked = RemediationAction.objects.select_for_update().select_related("incident").filter(pk=action.pk).first()
+    locked = (
+        RemediationAction.objects.select_for_update().select_related("incident").filter(pk=action.pk).first()
+    )
     if locked is None:
         raise ValidationError({"action": "This action item was deleted."})
     return locked
 
 
 @transaction.atomic
-def ticket_request(*, action: RemediationAction, actor: Any, tracker: TrackerConnection) -> tuple[TicketLink, Job]:
+def ticket_request(
+    *, action: RemediationAction, actor: Any, tracker: TrackerConnection
+) -> tuple[TicketLink, Job]:
     """Ask for a ticket in `tracker`: a pending link now, the ticket from an outbox job after commit."""
     require_edit(actor, action.incident)
     action = _lock(action)
@@ -80,7 +84,9 @@ def ticket_request(*, action: RemediationAction, actor: Any, tracker: TrackerCon
             {"tracker": "This action item already links a ticket; link it here instead of creating another."}
         )
     link = TicketLink.objects.create(action=action, tracker=tracker, created_by=actor_or_none(actor))
-    job = job_enqueue(name=CREATE_JOB, kwargs={"link_id": link.pk}, incident_id=action.incident_id, actor=actor)
+    job = job_enqueue(
+        name=CREATE_JOB, kwargs={"link_id": link.pk}, incident_id=action.incident_id, actor=actor
+    )
     return link, job
 
 
@@ -208,7 +214,9 @@ def webhook_receive(*, tracker: TrackerConnection, headers: Mapping[str, str], b
                 with transaction.atomic():
                     WebhookReceipt.objects.create(tracker=tracker, delivery_id=delivery)
             except IntegrityError as error:
-                raise WebhookRefused(f"Delivery {delivery} was received before: a replay.", status=409) from error
+                raise WebhookRefused(
+                    f"Delivery {delivery} was received before: a replay.", status=409
+                ) from error
         if event is None:
             return WebhookOutcome(202, "Not an issue event; ignored.")
         links = TicketLink.objects.filter(tracker=tracker, number=event.number).exclude(

@@ -38,7 +38,9 @@ def signed(body: bytes, secret: str = SECRET) -> str:
 def run_ticket_jobs() -> list[Job]:
     """Run every queued ticket job once, as a worker would (through the outbox's job_run)."""
     ran = []
-    for job in Job.objects.filter(status=JobStatus.QUEUED, name__startswith="tickets.").order_by("created_at"):
+    for job in Job.objects.filter(status=JobStatus.QUEUED, name__startswith="tickets.").order_by(
+        "created_at"
+    ):
         # A TransientJobError puts it back in the queue, as when a Celery autoretry is scheduled.
         with contextlib.suppress(TransientJobError):
             job_run(job_id=str(job.pk))

@@ -23,7 +23,9 @@ GITLAB_ISSUES = "/api/v4/projects/my-group/my-project/issues"
 def test_gitlab_creates_an_issue_with_its_token_labels_and_a_link_back(
     owner: Any, action: Any, gitlab: Any, httpserver: HTTPServer
 ) -> None:
-    httpserver.expect_request(GITLAB_ISSUES, method="POST").respond_with_json(payload("gitlab_issue"), status=201)
+    httpserver.expect_request(GITLAB_ISSUES, method="POST").respond_with_json(
+        payload("gitlab_issue"), status=201
+    )
 
     ticket_request(action=action, actor=owner, tracker=gitlab)
     [job] = run_ticket_jobs()
@@ -44,10 +46,13 @@ def test_gitlab_creates_an_issue_with_its_token_labels_and_a_link_back(
 def test_gitlab_finds_a_ticket_by_its_marker(gitlab: Any, httpserver: HTTPServer) -> None:
     issue = payload("gitlab_issue") | {"description": "Text\n\n<!-- hindsight-abc -->"}
     httpserver.expect_request(
-        GITLAB_ISSUES, method="GET", query_string={"search": "hindsight-abc", "in": "description", "scope": "all"}
+        GITLAB_ISSUES,
+        method="GET",
+        query_string={"search": "hindsight-abc", "in": "description", "scope": "all"},
     ).respond_with_json([issue])
     found = adapter_for(gitlab).find_by_marker("hindsight-abc")
-    assert found is not None and found.key == "my-group/my-project#14"
+    assert found is not None
+    assert found.key == "my-group/my-project#14"
 
 
 def test_jira_creates_an_issue_in_document_format_and_reads_its_status(
@@ -56,7 +61,9 @@ def test_jira_creates_an_issue_in_document_format_and_reads_its_status(
     httpserver.expect_request("/rest/api/3/issue", method="POST").respond_with_json(
         payload("jira_create_issue"), status=201
     )
-    httpserver.expect_request("/rest/api/3/issue/ED-24", method="GET").respond_with_json(payload("jira_issue"))
+    httpserver.expect_request("/rest/api/3/issue/ED-24", method="GET").respond_with_json(
+        payload("jira_issue")
+    )
 
     ticket_request(action=action, actor=owner, tracker=jira)
     [job] = run_ticket_jobs()
@@ -66,12 +73,15 @@ def test_jira_creates_an_issue_in_document_format_and_reads_its_status(
     expected = "Basic " + base64.b64encode(b"bot@example.com:jira-api-token").decode()
     assert create.headers["Authorization"] == expected
     fields = json.loads(create.data)["fields"]
-    assert fields["project"] == {"key": "ED"} and fields["issuetype"] == {"name": "Task"}
+    assert fields["project"] == {"key": "ED"}
+    assert fields["issuetype"] == {"name": "Task"}
     assert fields["labels"] == ["incident-followup"]
     document = fields["description"]
-    assert document["type"] == "doc" and document["version"] == 1
+    assert document["type"] == "doc"
+    assert document["version"] == 1
     texts = json.dumps(document)
-    assert "The alarm fired 40 minutes late." in texts and "Page the search on-call instead." in texts
+    assert "The alarm fired 40 minutes late." in texts
+    assert "Page the search on-call instead." in texts
     assert f"https://hindsight.example.com/incidents/{action.incident.reference}/#action-{action.pk}" in texts
     link = TicketLink.objects.get(action=action)
     assert (link.key, link.remote_status, link.state) == ("ED-24", "In Progress", LinkState.OPEN)
@@ -79,9 +89,13 @@ def test_jira_creates_an_issue_in_document_format_and_reads_its_status(
 
 
 def test_jira_finds_a_ticket_by_its_marker(jira: Any, httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/rest/api/3/search/jql", method="POST").respond_with_json(payload("jira_search"))
+    httpserver.expect_request("/rest/api/3/search/jql", method="POST").respond_with_json(
+        payload("jira_search")
+    )
     found = adapter_for(jira).find_by_marker("hindsight-abc")
-    assert found is not None and found.key == "ED-24" and not found.closed
+    assert found is not None
+    assert found.key == "ED-24"
+    assert not found.closed
     [(request, _)] = httpserver.log
     assert 'project = "ED"' in json.loads(request.data)["jql"]
     assert "hindsight-abc" in json.loads(request.data)["jql"]
@@ -90,8 +104,12 @@ def test_jira_finds_a_ticket_by_its_marker(jira: Any, httpserver: HTTPServer) ->
 def test_github_reads_documented_issues_and_errors(github: Any, httpserver: HTTPServer) -> None:
     closed = payload("github_issue") | {"state": "closed"}
     httpserver.expect_request("/repos/octocat/Hello-World/issues/1347").respond_with_json(closed)
-    httpserver.expect_request("/repos/octocat/Hello-World/issues/9").respond_with_json({"message": "Not Found"}, 404)
-    httpserver.expect_request("/repos/octocat/Hello-World/issues/10").respond_with_json({"message": "busy"}, 503)
+    httpserver.expect_request("/repos/octocat/Hello-World/issues/9").respond_with_json(
+        {"message": "Not Found"}, 404
+    )
+    httpserver.expect_request("/repos/octocat/Hello-World/issues/10").respond_with_json(
+        {"message": "busy"}, 503
+    )
     adapter = adapter_for(github)
     ticket = adapter.get("1347")
     assert (ticket.closed, ticket.key, ticket.url) == (
@@ -148,24 +166,36 @@ def test_references_to_other_projects_are_refused(request: Any, kind: str, refer
 def test_linking_an_existing_ticket_checks_it_with_the_tracker(
     client_as: Any, owner: Any, action: Any, jira: Any, httpserver: HTTPServer
 ) -> None:
-    httpserver.expect_request("/rest/api/3/issue/ED-24", method="GET").respond_with_json(payload("jira_issue"))
+    httpserver.expect_request("/rest/api/3/issue/ED-24", method="GET").respond_with_json(
+        payload("jira_issue")
+    )
     httpserver.expect_request("/rest/api/3/issue/ED-99", method="GET").respond_with_json(
-        {"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}, 404
+        {"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}},
+        404,
     )
     client = client_as(owner)
 
-    missing = client.post(f"/api/v1/actions/{action.pk}/ticket/", {"tracker": "Jira ED", "url": "ED-99"}, format="json")
-    assert missing.status_code == 400 and "no ticket ED-99" in missing.json()["url"][0]
-    elsewhere = client.post(f"/api/v1/actions/{action.pk}/ticket/", {"tracker": "Jira ED", "url": "OPS-1"}, format="json")
-    assert elsewhere.status_code == 400 and "not in project ED" in elsewhere.json()["url"][0]
+    missing = client.post(
+        f"/api/v1/actions/{action.pk}/ticket/", {"tracker": "Jira ED", "url": "ED-99"}, format="json"
+    )
+    assert missing.status_code == 400
+    assert "no ticket ED-99" in missing.json()["url"][0]
+    elsewhere = client.post(
+        f"/api/v1/actions/{action.pk}/ticket/", {"tracker": "Jira ED", "url": "OPS-1"}, format="json"
+    )
+    assert elsewhere.status_code == 400
+    assert "not in project ED" in elsewhere.json()["url"][0]
     assert not TicketLink.objects.exists()
 
     response = client.post(
-        f"/api/v1/actions/{action.pk}/ticket/", {"tracker": jira.pk, "url": f"{jira.base_url}/browse/ED-24"}, format="json"
+        f"/api/v1/actions/{action.pk}/ticket/",
+        {"tracker": jira.pk, "url": f"{jira.base_url}/browse/ED-24"},
+        format="json",
     )
 
     assert response.status_code == 200, response.content
-    assert response.json()["key"] == "ED-24" and response.json()["state"] == "open"
+    assert response.json()["key"] == "ED-24"
+    assert response.json()["state"] == "open"
     action.refresh_from_db()
     assert action.ticket_url == f"{jira.base_url}/browse/ED-24"
     assert not [request for request, _ in httpserver.log if request.method == "POST"]  # nothing created
@@ -205,7 +235,9 @@ def test_the_reconcile_closes_items_whose_webhook_was_missed(
     from incidents.services import action_add
 
     other = action_add(incident=incident, actor=owner, title="Write the runbook")
-    TicketLink.objects.create(action=action, tracker=github, state=LinkState.OPEN, number="1347", key="octocat/Hello-World#1347")
+    TicketLink.objects.create(
+        action=action, tracker=github, state=LinkState.OPEN, number="1347", key="octocat/Hello-World#1347"
+    )
     TicketLink.objects.create(action=other, tracker=jira, state=LinkState.OPEN, number="ED-24", key="ED-24")
     httpserver.expect_request("/repos/octocat/Hello-World/issues/1347").respond_with_json(
         payload("github_issue") | {"state": "closed"}
@@ -226,7 +258,9 @@ def test_the_reconcile_closes_items_whose_webhook_was_missed(
 def test_the_reconcile_skips_a_tracker_that_does_not_answer(
     owner: Any, action: Any, github: Any, httpserver: HTTPServer
 ) -> None:
-    TicketLink.objects.create(action=action, tracker=github, state=LinkState.OPEN, number="1347", key="x#1347")
+    TicketLink.objects.create(
+        action=action, tracker=github, state=LinkState.OPEN, number="1347", key="x#1347"
+    )
     httpserver.expect_request("/repos/octocat/Hello-World/issues/1347").respond_with_json({}, 502)
     assert tickets_reconcile() == {"checked": 0, "changed": 0, "failed": 1}
     action.refresh_from_db()
@@ -235,7 +269,8 @@ def test_the_reconcile_skips_a_tracker_that_does_not_answer(
 
 def test_the_reconcile_is_scheduled_in_beat(db: Any) -> None:
     task = PeriodicTask.objects.get(task="hindsight.tickets.reconcile")
-    assert task.enabled and (task.interval.every, task.interval.period) == (15, "minutes")
+    assert task.enabled
+    assert (task.interval.every, task.interval.period) == (15, "minutes")
 
 
 def test_the_reconcile_task_runs_by_name(db: Any) -> None:

@@ -41,10 +41,12 @@ def test_the_admin_never_shows_a_saved_secret_and_a_blank_field_keeps_it(client_
     )
 
     page = client.get(f"/admin/tickets/trackerconnection/{tracker.pk}/change/").content.decode()
-    assert "jira-token-never-shown" not in page and "webhook-secret-never-shown" not in page
+    assert "jira-token-never-shown" not in page
+    assert "webhook-secret-never-shown" not in page
     assert "Set. " in page  # says a secret is saved, without showing it
     listing = client.get("/admin/tickets/trackerconnection/").content.decode()
-    assert "jira-token-never-shown" not in listing and ">set<" in listing
+    assert "jira-token-never-shown" not in listing
+    assert ">set<" in listing
     assert f"/api/v1/hooks/tickets/{tracker.pk}/" in page
 
     kept = client.post(
@@ -64,7 +66,8 @@ def test_the_admin_never_shows_a_saved_secret_and_a_blank_field_keeps_it(client_
         {**FORM, "token": "", "webhook_secret": "", "clear_webhook_secret": "on"},
     )
     tracker.refresh_from_db()
-    assert tracker.webhook_secret == "" and tracker.token == "jira-token-never-shown"
+    assert tracker.webhook_secret == ""
+    assert tracker.token == "jira-token-never-shown"
     assert "Not set" in client.get(f"/admin/tickets/trackerconnection/{tracker.pk}/change/").content.decode()
 
 
@@ -75,8 +78,10 @@ def test_the_admin_explains_what_each_tracker_needs(client_for: Any, staff: Any)
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Jira project key" in page and "Atlassian account" in page
-    assert "cannot contain spaces" in page and "needs a token" in page
+    assert "Jira project key" in page
+    assert "Atlassian account" in page
+    assert "cannot contain spaces" in page
+    assert "needs a token" in page
     github = client_for(staff).post(
         "/admin/tickets/trackerconnection/add/",
         {**FORM, "kind": "github", "base_url": "https://api.github.com", "project": "just-a-name"},

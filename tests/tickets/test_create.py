@@ -27,7 +27,9 @@ def test_it_creates_a_github_issue_through_the_outbox(
 ) -> None:
     httpserver.expect_request(ISSUES, method="POST").respond_with_json(payload("github_issue"), status=201)
 
-    response = client_as(owner).post(f"/api/v1/actions/{action.pk}/ticket/", {"tracker": github.pk}, format="json")
+    response = client_as(owner).post(
+        f"/api/v1/actions/{action.pk}/ticket/", {"tracker": github.pk}, format="json"
+    )
 
     assert response.status_code == 202, response.content
     assert response.json()["state"] == "pending"
@@ -67,7 +69,9 @@ def test_a_retry_after_a_timeout_finds_the_ticket_instead_of_creating_a_second(
 
     httpserver.expect_request(ISSUES, method="POST").respond_with_handler(slow_create)
     httpserver.expect_request(ISSUES, method="GET").respond_with_handler(recent_issues)
-    client_as(owner).post(f"/api/v1/actions/{action.pk}/ticket/", {"tracker": "GitHub Hello-World"}, format="json")
+    client_as(owner).post(
+        f"/api/v1/actions/{action.pk}/ticket/", {"tracker": "GitHub Hello-World"}, format="json"
+    )
 
     [first] = run_ticket_jobs()
     assert first.status == JobStatus.QUEUED  # a timeout is transient: back in the outbox
@@ -83,7 +87,9 @@ def test_a_retry_after_a_timeout_finds_the_ticket_instead_of_creating_a_second(
     assert action.ticket_url == "https://github.com/octocat/Hello-World/issues/1347"
 
 
-def test_a_job_run_twice_creates_one_ticket(owner: Any, action: Any, github: Any, httpserver: HTTPServer) -> None:
+def test_a_job_run_twice_creates_one_ticket(
+    owner: Any, action: Any, github: Any, httpserver: HTTPServer
+) -> None:
     from incidents.jobs import job_run
     from incidents.tickets.services import ticket_request
 
@@ -92,23 +98,30 @@ def test_a_job_run_twice_creates_one_ticket(owner: Any, action: Any, github: Any
     job_run(job_id=str(job.pk))
     Job.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)  # delivered again by the broker
     again = job_run(job_id=str(job.pk))
-    assert again is not None and again.result == {"status": "open", "key": "octocat/Hello-World#1347"}
+    assert again is not None
+    assert again.result == {"status": "open", "key": "octocat/Hello-World#1347"}
     assert len(_posts(httpserver, ISSUES)) == 1
 
 
 def test_a_tracker_refusing_the_ticket_fails_the_job_and_the_item_may_ask_again(
     client_as: Any, owner: Any, action: Any, github: Any, httpserver: HTTPServer
 ) -> None:
-    httpserver.expect_oneshot_request(ISSUES, method="POST").respond_with_json({"message": "Bad credentials"}, 401)
+    httpserver.expect_oneshot_request(ISSUES, method="POST").respond_with_json(
+        {"message": "Bad credentials"}, 401
+    )
     client = client_as(owner)
     client.post(f"/api/v1/actions/{action.pk}/ticket/", {"tracker": github.pk}, format="json")
     [job] = run_ticket_jobs()
     assert job.status == JobStatus.FAILED
     link = TicketLink.objects.get(action=action)
-    assert link.state == LinkState.FAILED and "Bad credentials" in link.error
+    assert link.state == LinkState.FAILED
+    assert "Bad credentials" in link.error
 
     httpserver.expect_request(ISSUES, method="POST").respond_with_json(payload("github_issue"), status=201)
-    assert client.post(f"/api/v1/actions/{action.pk}/ticket/", {"tracker": github.pk}, format="json").status_code == 202
+    assert (
+        client.post(f"/api/v1/actions/{action.pk}/ticket/", {"tracker": github.pk}, format="json").status_code
+        == 202
+    )
     run_ticket_jobs()
     assert TicketLink.objects.get(action=action).state == LinkState.OPEN
 
@@ -117,18 +130,24 @@ def test_a_private_incident_gets_no_ticket_unless_the_tracker_allows_it(
     client_as: Any, owner: Any, private_action: Any, github: Any, httpserver: HTTPServer
 ) -> None:
     client = client_as(owner)
-    response = client.post(f"/api/v1/actions/{private_action.pk}/ticket/", {"tracker": github.pk}, format="json")
+    response = client.post(
+        f"/api/v1/actions/{private_action.pk}/ticket/", {"tracker": github.pk}, format="json"
+    )
 
     assert response.status_code == 400
     assert "private" in response.json()["tracker"][0]
-    assert not TicketLink.objects.exists() and not Job.objects.filter(name="tickets.create").exists()
+    assert not TicketLink.objects.exists()
+    assert not Job.objects.filter(name="tickets.create").exists()
 
     github.allow_private = True
     github.save()
     httpserver.expect_request(ISSUES, method="POST").respond_with_json(payload("github_issue"), status=201)
-    assert client.post(
-        f"/api/v1/actions/{private_action.pk}/ticket/", {"tracker": github.pk}, format="json"
-    ).status_code == 202
+    assert (
+        client.post(
+            f"/api/v1/actions/{private_action.pk}/ticket/", {"tracker": github.pk}, format="json"
+        ).status_code
+        == 202
+    )
     run_ticket_jobs()
     assert TicketLink.objects.get(action=private_action).state == LinkState.OPEN
 
@@ -178,13 +197,19 @@ def test_an_item_with_a_ticket_gets_no_second_one(
 def test_viewers_and_outsiders_cannot_ask_for_tickets(
     client_as: Any, viewer: Any, outsider: Any, action: Any, private_action: Any, github: Any
 ) -> None:
-    assert client_as(viewer).post(
-        f"/api/v1/actions/{action.pk}/ticket/", {"tracker": github.pk}, format="json"
-    ).status_code == 403
+    assert (
+        client_as(viewer)
+        .post(f"/api/v1/actions/{action.pk}/ticket/", {"tracker": github.pk}, format="json")
+        .status_code
+        == 403
+    )
     # A private incident's item does not exist for someone who cannot see it.
-    assert client_as(outsider).post(
-        f"/api/v1/actions/{private_action.pk}/ticket/", {"tracker": github.pk}, format="json"
-    ).status_code == 404
+    assert (
+        client_as(outsider)
+        .post(f"/api/v1/actions/{private_action.pk}/ticket/", {"tracker": github.pk}, format="json")
+        .status_code
+        == 404
+    )
     assert not TicketLink.objects.exists()
 
 
@@ -194,7 +219,10 @@ def test_the_action_item_offers_the_buttons_and_the_button_asks_for_a_ticket(
     page = client_for(owner).get(f"/incidents/{action.incident.reference}/").content.decode()
     assert "Create ticket in GitHub Hello-World" in page
     assert "Link existing ticket" in page
-    assert "Create ticket in" not in client_for(viewer).get(f"/incidents/{action.incident.reference}/").content.decode()
+    assert (
+        "Create ticket in"
+        not in client_for(viewer).get(f"/incidents/{action.incident.reference}/").content.decode()
+    )
 
     httpserver.expect_request(ISSUES, method="POST").respond_with_json(payload("github_issue"), status=201)
     client = client_for(owner)
@@ -214,7 +242,8 @@ def test_the_page_refuses_a_private_item_with_a_form_error(
     page = client_for(owner).get(f"/incidents/{private_action.incident.reference}/").content.decode()
     assert "Create ticket in GitHub Hello-World" not in page
     response = client_for(owner).post(
-        f"/incidents/{private_action.incident.reference}/actions/{private_action.pk}/ticket/", {"tracker": github.pk}
+        f"/incidents/{private_action.incident.reference}/actions/{private_action.pk}/ticket/",
+        {"tracker": github.pk},
     )
     assert response.status_code == 422
     assert "private" in response.content.decode()

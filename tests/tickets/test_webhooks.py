@@ -53,7 +53,8 @@ def test_a_closed_github_issue_marks_the_item_done_and_reopening_reopens_it(
     assert _item(action) == ("done", "Closed in GitHub octocat/Hello-World#1347")
     assert action.completed_at is not None
     history = action.history.order_by("-history_date").first()
-    assert history.status == "done" and history.history_user is None  # the system wrote it, audited
+    assert history.status == "done"
+    assert history.history_user is None
 
     reopened = payload("github_webhook_issues")
     reopened["action"], reopened["issue"]["state"] = "reopened", "open"
@@ -62,7 +63,9 @@ def test_a_closed_github_issue_marks_the_item_done_and_reopening_reopens_it(
     assert TicketLink.objects.get(action=action).state == LinkState.OPEN
 
 
-def test_a_replayed_github_delivery_is_refused_and_changes_nothing(client: Any, action: Any, github: Any) -> None:
+def test_a_replayed_github_delivery_is_refused_and_changes_nothing(
+    client: Any, action: Any, github: Any
+) -> None:
     _link(action, github, "1347", "octocat/Hello-World#1347")
     closed = json.dumps(payload("github_webhook_issues")).encode()
     delivery = str(uuid.uuid4())
@@ -81,7 +84,13 @@ def test_a_replayed_github_delivery_is_refused_and_changes_nothing(client: Any, 
 
 @pytest.mark.parametrize(
     "signature",
-    ["", "sha256=" + "0" * 64, signed(b"another body"), signed(b"{}", secret="wrong secret").upper(), "sha1=abc"],
+    [
+        "",
+        "sha256=" + "0" * 64,
+        signed(b"another body"),
+        signed(b"{}", secret="wrong secret").upper(),
+        "sha1=abc",
+    ],
 )
 def test_a_bad_github_signature_is_403_and_changes_nothing(
     client: Any, action: Any, github: Any, signature: str
@@ -128,7 +137,10 @@ def test_an_unlinked_ticket_and_other_events_are_acknowledged_and_ignored(
     response = _github(client, github, body)
     assert response.status_code == 202
     assert "No action item is linked" in response.json()["detail"]
-    assert _github(client, github, b'{"zen": "Keep it simple."}', **{"X-GitHub-Event": "ping"}).status_code == 202
+    assert (
+        _github(client, github, b'{"zen": "Keep it simple."}', **{"X-GitHub-Event": "ping"}).status_code
+        == 202
+    )
 
 
 def test_a_tracker_without_a_webhook_secret_refuses_every_post(client: Any, action: Any, github: Any) -> None:
@@ -136,12 +148,17 @@ def test_a_tracker_without_a_webhook_secret_refuses_every_post(client: Any, acti
     github.save()
     _link(action, github, "1347", "octocat/Hello-World#1347")
     body = json.dumps(payload("github_webhook_issues")).encode()
-    assert _github(client, github, body, **{"X-Hub-Signature-256": signed(body, secret="")}).status_code == 403
+    assert (
+        _github(client, github, body, **{"X-Hub-Signature-256": signed(body, secret="")}).status_code == 403
+    )
     assert _item(action) == ("open", "")
 
 
 def test_an_unknown_tracker_is_404(client: Any, db: Any) -> None:
-    assert client.post("/api/v1/hooks/tickets/999/", data=b"{}", content_type="application/json").status_code == 404
+    assert (
+        client.post("/api/v1/hooks/tickets/999/", data=b"{}", content_type="application/json").status_code
+        == 404
+    )
 
 
 # ---------------------------------------------------------------- GitLab
@@ -181,7 +198,9 @@ def test_a_closed_gitlab_issue_marks_the_item_done_and_a_replay_is_refused(
     assert _item(action) == ("open", "")
 
 
-def test_a_gitlab_post_with_a_wrong_token_is_403_and_changes_nothing(client: Any, action: Any, gitlab: Any) -> None:
+def test_a_gitlab_post_with_a_wrong_token_is_403_and_changes_nothing(
+    client: Any, action: Any, gitlab: Any
+) -> None:
     gitlab.project = "gitlabhq/gitlab-test"
     gitlab.save()
     _link(action, gitlab, "23", "gitlabhq/gitlab-test#23")
@@ -198,9 +217,17 @@ def test_older_gitlab_replays_are_caught_by_the_event_uuid(client: Any, action: 
     _link(action, gitlab, "23", "gitlabhq/gitlab-test#23")
     body = json.dumps(payload("gitlab_webhook_issue")).encode()
     event = str(uuid.uuid4())
-    assert _gitlab(client, gitlab, body, **{"Idempotency-Key": "", "X-Gitlab-Event-UUID": event}).status_code == 200
-    assert _gitlab(client, gitlab, body, **{"Idempotency-Key": "", "X-Gitlab-Event-UUID": event}).status_code == 409
-    assert _gitlab(client, gitlab, body, **{"Idempotency-Key": "", "X-Gitlab-Event-UUID": ""}).status_code == 400
+    assert (
+        _gitlab(client, gitlab, body, **{"Idempotency-Key": "", "X-Gitlab-Event-UUID": event}).status_code
+        == 200
+    )
+    assert (
+        _gitlab(client, gitlab, body, **{"Idempotency-Key": "", "X-Gitlab-Event-UUID": event}).status_code
+        == 409
+    )
+    assert (
+        _gitlab(client, gitlab, body, **{"Idempotency-Key": "", "X-Gitlab-Event-UUID": ""}).status_code == 400
+    )
 
 
 # ---------------------------------------------------------------- Jira

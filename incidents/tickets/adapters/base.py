@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import socket
 import urllib.error
 import urllib.request
 from abc import ABC, abstractmethod
@@ -167,9 +166,11 @@ class Adapter(ABC):
                 retryable=error.code in RETRYABLE_STATUSES,
                 status=error.code,
             ) from error
-        except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError) as error:
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             reason = getattr(error, "reason", error)
-            raise TrackerError(f"Could not reach {self.tracker.kind_name}: {reason}", retryable=True) from error
+            raise TrackerError(
+                f"Could not reach {self.tracker.kind_name}: {reason}", retryable=True
+            ) from error
         if not raw:
             return None
         try:

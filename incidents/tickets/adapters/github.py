@@ -60,7 +60,9 @@ class GitHubAdapter(Adapter):
     def create(self, draft: TicketDraft) -> RemoteTicket:
         body = draft.text.strip()
         body = (body + "\n\n---\n") if body else ""
-        body += f"Action item from incident [{draft.link_text}]({draft.link_url}) in Hindsight.\n\n{draft.facts}"
+        body += (
+            f"Action item from incident [{draft.link_text}]({draft.link_url}) in Hindsight.\n\n{draft.facts}"
+        )
         body += f"\n\n<!-- {draft.marker} -->"
         payload: dict[str, Any] = {"title": draft.title, "body": body}
         if draft.labels:
@@ -68,7 +70,9 @@ class GitHubAdapter(Adapter):
         return self._ticket(self.call("POST", self._issues(), payload))
 
     def find_by_marker(self, marker: str) -> RemoteTicket | None:
-        issues = self.call("GET", f"{self._issues()}?state=all&sort=created&direction=desc&per_page={FIND_PAGE}")
+        issues = self.call(
+            "GET", f"{self._issues()}?state=all&sort=created&direction=desc&per_page={FIND_PAGE}"
+        )
         for issue in issues if isinstance(issues, list) else []:
             if isinstance(issue, Mapping) and marker in str(issue.get("body") or ""):
                 return self._ticket(issue)

@@ -87,7 +87,9 @@ class GitLabAdapter(Adapter):
                 raise ValueError(f"That address is not on {urlparse(self.base_url).netloc}.")
             match = ISSUE_PATH.match(parsed.path)
             if match is None:
-                raise ValueError("Give the issue's address, like https://gitlab.com/group/project/-/issues/12.")
+                raise ValueError(
+                    "Give the issue's address, like https://gitlab.com/group/project/-/issues/12."
+                )
             project, number = match["project"], match["number"]
         else:
             short = SHORT.match(text)

@@ -47,7 +47,9 @@ def description_document(draft: TicketDraft) -> dict[str, Any]:
         content.append({"type": "rule"})
     content += [
         _paragraph(
-            _text("Action item from incident "), _text(draft.link_text, draft.link_url), _text(" in Hindsight.")
+            _text("Action item from incident "),
+            _text(draft.link_text, draft.link_url),
+            _text(" in Hindsight."),
         ),
         _paragraph(_text(draft.facts)),
         _paragraph(_text(f"Hindsight reference: {draft.marker}")),
