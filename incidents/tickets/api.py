@@ -112,7 +112,11 @@ class TicketHookView(APIView):
     def post(self, request: Request, tracker_id: int) -> Response:
         # The raw body, read before anything parses it: signatures are over these exact bytes.
         body: bytes = request.body
-        tracker = TrackerConnection.objects.filter(pk=tracker_id, active=True).first()
+        tracker = (
+            TrackerConnection.objects.filter(pk=tracker_id, active=True).first()
+            if tracker_id < 2**31
+            else None
+        )
         if tracker is None:
             raise NotFound("No such tracker connection (or it is switched off).")
         try:

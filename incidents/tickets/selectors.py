@@ -26,7 +26,7 @@ def tracker_lookup(value: Any) -> TrackerConnection:
         raise ValidationError({"tracker": "Give the tracker's id or name."})
     trackers = tracker_list()
     text = str(value).strip()
-    found = trackers.filter(pk=int(text)).first() if text.isdigit() else None
+    found = trackers.filter(pk=int(text)).first() if text.isdigit() and len(text) < 10 else None
     found = found or trackers.filter(name__iexact=text).first()
     if found is None:
         raise ValidationError({"tracker": f"No tracker called {text!r}."})

@@ -248,3 +248,16 @@ def test_the_page_refuses_a_private_item_with_a_form_error(
     assert response.status_code == 422
     assert "private" in response.content.decode()
     assert not TicketLink.objects.exists()
+
+
+def test_ids_too_large_for_the_database_are_answered_not_crashed(
+    client_as: Any, owner: Any, action: Any
+) -> None:
+    response = client_as(owner).post(
+        f"/api/v1/actions/{action.pk}/ticket/", {"tracker": "9" * 30}, format="json"
+    )
+    assert response.status_code == 400
+    hook = client_as(owner).post(
+        f"/api/v1/hooks/tickets/{'9' * 30}/", data=b"{}", content_type="application/json"
+    )
+    assert hook.status_code == 404
