@@ -41,6 +41,18 @@ class TicketSerializer(serializers.ModelSerializer):
         fields = ["tracker", "kind", "state", "key", "url", "remote_status", "last_synced_at", "error"]
 
 
+class TrackerChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class TicketAnswerSerializer(serializers.Serializer):
+    ticket = TicketSerializer(allow_null=True)
+    trackers = TrackerChoiceSerializer(many=True, required=False)
+    job = serializers.UUIDField(required=False, help_text="The job creating the ticket (on a 202).")
+
+
 def _action(request: Request, id: str) -> RemediationAction:
     action = core_selectors.action_get(user=request.user, pk=id_or_404(id, "action item"))
     if action is None:
@@ -51,12 +63,23 @@ def _action(request: Request, id: str) -> RemediationAction:
 class ActionTicketView(APIView):
     """An action item's ticket in an issue tracker."""
 
-    @extend_schema(summary="An action item's ticket", responses={200: TicketSerializer, **errors(404)})
+    @extend_schema(
+        summary="An action item's ticket, and the trackers it can have one in",
+        description=(
+            "`ticket` is the item's ticket or null; `trackers` the tracker connections a ticket can be "
+            "created in for this item (for an item of a private incident, only those allowing it)."
+        ),
+        responses={200: TicketAnswerSerializer, **errors(404)},
+    )
     def get(self, request: Request, id: str) -> Response:
-        link = selectors.ticket_link_for(_action(request, id))
-        if link is None:
-            raise NotFound("This action item has no ticket.")
-        return Response(TicketSerializer(link).data)
+        action = _action(request, id)
+        link = selectors.ticket_link_for(action)
+        trackers = [
+            {"id": tracker.pk, "name": tracker.name, "kind": tracker.kind}
+            for tracker in selectors.tracker_list()
+            if tracker.allow_private or not action.incident.private
+        ]
+        return Response({"ticket": TicketSerializer(link).data if link else None, "trackers": trackers})
 
     @extend_schema(
         summary="Create or link an action item's ticket",
@@ -70,7 +93,7 @@ class ActionTicketView(APIView):
             "ticket only from a tracker that allows private incidents (otherwise 400)."
         ),
         request=TicketWriteSerializer,
-        responses={200: TicketSerializer, 202: TicketSerializer, **errors(400, 403, 404, 415)},
+        responses={200: TicketAnswerSerializer, 202: TicketAnswerSerializer, **errors(400, 403, 404, 415)},
     )
     def post(self, request: Request, id: str) -> Response:
         action = _action(request, id)
@@ -83,9 +106,10 @@ class ActionTicketView(APIView):
                 action=action, actor=request.user, tracker=tracker, reference=reference
             )
             link.refresh_from_db()
-            return Response(TicketSerializer(link).data)
+            return Response({"ticket": TicketSerializer(link).data})
         link, job = services.ticket_request(action=action, actor=request.user, tracker=tracker)
-        return Response({**TicketSerializer(link).data, "job": str(job.pk)}, status=status.HTTP_202_ACCEPTED)
+        answer = {"ticket": TicketSerializer(link).data, "job": str(job.pk)}
+        return Response(answer, status=status.HTTP_202_ACCEPTED)
 
 
 class TicketHookView(APIView):

@@ -194,8 +194,8 @@ def test_linking_an_existing_ticket_checks_it_with_the_tracker(
     )
 
     assert response.status_code == 200, response.content
-    assert response.json()["key"] == "ED-24"
-    assert response.json()["state"] == "open"
+    assert response.json()["ticket"]["key"] == "ED-24"
+    assert response.json()["ticket"]["state"] == "open"
     action.refresh_from_db()
     assert action.ticket_url == f"{jira.base_url}/browse/ED-24"
     assert not [request for request, _ in httpserver.log if request.method == "POST"]  # nothing created

@@ -32,7 +32,8 @@ def test_it_creates_a_github_issue_through_the_outbox(
     )
 
     assert response.status_code == 202, response.content
-    assert response.json()["state"] == "pending"
+    assert response.json()["ticket"]["state"] == "pending"
+    assert Job.objects.filter(pk=response.json()["job"], name="tickets.create").exists()
     assert not httpserver.log  # nothing leaves before the job runs
     [job] = run_ticket_jobs()
     assert job.status == JobStatus.SUCCEEDED, job.error
@@ -50,7 +51,9 @@ def test_it_creates_a_github_issue_through_the_outbox(
     assert (link.state, link.key, link.number) == (LinkState.OPEN, "octocat/Hello-World#1347", "1347")
     assert link.marker in sent["body"]
     shown = client_as(owner).get(f"/api/v1/actions/{action.pk}/ticket/").json()
-    assert shown["key"] == "octocat/Hello-World#1347"
+    assert shown["ticket"]["key"] == "octocat/Hello-World#1347"
+    assert shown["ticket"]["state"] == "open"
+    assert shown["trackers"] == [{"id": github.pk, "name": "GitHub Hello-World", "kind": "github"}]
 
 
 def test_a_retry_after_a_timeout_finds_the_ticket_instead_of_creating_a_second(
@@ -261,3 +264,15 @@ def test_ids_too_large_for_the_database_are_answered_not_crashed(
         f"/api/v1/hooks/tickets/{'9' * 30}/", data=b"{}", content_type="application/json"
     )
     assert hook.status_code == 404
+
+
+def test_the_api_lists_only_trackers_that_take_a_private_incident(
+    client_as: Any, owner: Any, private_action: Any, github: Any, gitlab: Any
+) -> None:
+    gitlab.allow_private = True
+    gitlab.save()
+    answer = client_as(owner).get(f"/api/v1/actions/{private_action.pk}/ticket/").json()
+    assert answer == {
+        "ticket": None,
+        "trackers": [{"id": gitlab.pk, "name": "GitLab my-project", "kind": "gitlab"}],
+    }

@@ -29,6 +29,11 @@ def prefetch_ticket_links(actions: Iterable[RemediationAction]) -> str:
     return ""
 
 
+def _trackers(action: RemediationAction) -> list[TrackerConnection]:
+    trackers: list[TrackerConnection] | None = getattr(action, _TRACKERS, None)
+    return list(selectors.tracker_list()) if trackers is None else trackers
+
+
 @register.simple_tag
 def ticket_link_of(action: RemediationAction) -> TicketLink | None:
     if hasattr(action, _LINK):
@@ -40,12 +45,10 @@ def ticket_link_of(action: RemediationAction) -> TicketLink | None:
 @register.simple_tag
 def ticket_trackers(action: RemediationAction) -> list[TrackerConnection]:
     """The trackers an editor may create a ticket in for this item (private incidents: few or none)."""
-    trackers: list[TrackerConnection] = getattr(action, _TRACKERS, None) or list(selectors.tracker_list())
-    return [tracker for tracker in trackers if tracker.allow_private or not action.incident.private]
+    return [tracker for tracker in _trackers(action) if tracker.allow_private or not action.incident.private]
 
 
 @register.simple_tag
 def link_trackers(action: RemediationAction) -> list[TrackerConnection]:
     """Every switched-on tracker: linking an existing ticket sends nothing out."""
-    trackers: list[TrackerConnection] = getattr(action, _TRACKERS, None) or list(selectors.tracker_list())
-    return trackers
+    return _trackers(action)
