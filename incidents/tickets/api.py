@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -131,7 +131,12 @@ class TicketHookView(APIView):
         ),
         request={"application/json": OpenApiTypes.OBJECT},
         parameters=[OpenApiParameter("tracker_id", int, OpenApiParameter.PATH)],
-        responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT, **errors(400, 403, 404)},
+        responses={
+            200: OpenApiTypes.OBJECT,
+            202: OpenApiTypes.OBJECT,
+            409: OpenApiResponse(description="A delivery received before (a replay); nothing changed."),
+            **errors(400, 403, 404, 413, 415),
+        },
     )
     def post(self, request: Request, tracker_id: int) -> Response:
         # The raw body, read before anything parses it: signatures are over these exact bytes.
@@ -144,7 +149,10 @@ class TicketHookView(APIView):
         if tracker is None:
             raise NotFound("No such tracker connection (or it is switched off).")
         try:
-            outcome = services.webhook_receive(tracker=tracker, headers=request.headers, body=body)
+            services.webhook_verify(tracker=tracker, headers=request.headers, body=body)
+            # Parsed only once verified, by the API's strict parser (deep nesting, duplicate keys: 400).
+            payload = request.data
+            outcome = services.webhook_apply(tracker=tracker, headers=request.headers, payload=payload)
         except WebhookRefused as refusal:
             return Response({"detail": str(refusal)}, status=refusal.status)
         return Response({"detail": outcome.detail, "changed": outcome.changed}, status=outcome.status)

@@ -8,7 +8,6 @@ other change; the completion note names the ticket.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -191,17 +190,20 @@ class WebhookOutcome:
     changed: list[int] = field(default_factory=list)
 
 
-def webhook_receive(*, tracker: TrackerConnection, headers: Mapping[str, str], body: bytes) -> WebhookOutcome:
-    """Check, parse and apply one webhook delivery. Refusals raise WebhookRefused, changing nothing."""
-    adapter = adapter_for(tracker)
+def webhook_verify(*, tracker: TrackerConnection, headers: Mapping[str, str], body: bytes) -> None:
+    """Refuse (WebhookRefused 403) a delivery without the connection's signature or token.
+
+    Called on the raw body before anything parses it: the signature is over these exact bytes.
+    """
     if not tracker.webhook_secret:
         raise WebhookRefused(f"{tracker.name} has no webhook secret set; set one in the admin.", status=403)
-    adapter.verify_webhook(headers, body)
-    try:
-        payload = json.loads(body)
-    except ValueError as error:
-        raise WebhookRefused("The body is not JSON.", status=400) from error
-    if not isinstance(payload, dict):
+    adapter_for(tracker).verify_webhook(headers, body)
+
+
+def webhook_apply(*, tracker: TrackerConnection, headers: Mapping[str, str], payload: Any) -> WebhookOutcome:
+    """Apply one verified, parsed delivery. Refusals raise WebhookRefused, changing nothing."""
+    adapter = adapter_for(tracker)
+    if not isinstance(payload, Mapping):
         raise WebhookRefused("Send a JSON object.", status=400)
     delivery = adapter.delivery_id(headers)[:200]
     if not delivery and tracker.kind in (TrackerKind.GITHUB, TrackerKind.GITLAB):

@@ -277,3 +277,18 @@ def test_a_bad_jira_signature_or_payload_changes_nothing(client: Any, action: An
     assert response.status_code == 400
     assert "statusCategory" in response.json()["detail"]
     assert _item(action) == ("open", "")
+
+
+def test_a_form_encoded_github_delivery_is_415_and_a_list_400(client: Any, action: Any, github: Any) -> None:
+    """GitHub's default content type is form-encoded: the README says to pick application/json."""
+    _link(action, github, "1347", "octocat/Hello-World#1347")
+    body = b"payload=%7B%7D"
+    response = client.post(
+        f"/api/v1/hooks/tickets/{github.pk}/",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-GitHub-Event": "issues", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": signed(body)},
+    )
+    assert response.status_code == 415
+    assert _github(client, github, b"[1, 2]").status_code == 400
+    assert _item(action) == ("open", "")
