@@ -52,6 +52,7 @@ class TrackerConnection(models.Model):
     )
     webhook_secret = models.CharField(max_length=200, blank=True)
     allow_private = models.BooleanField(
+        "allow private incidents",
         default=False,
         help_text="Allow tickets for action items of private incidents (their titles leave Hindsight).",
     )
