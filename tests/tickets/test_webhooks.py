@@ -292,3 +292,33 @@ def test_a_form_encoded_github_delivery_is_415_and_a_list_400(client: Any, actio
     assert response.status_code == 415
     assert _github(client, github, b"[1, 2]").status_code == 400
     assert _item(action) == ("open", "")
+
+
+def test_the_change_is_in_the_incident_history_as_the_system(
+    client: Any, client_as: Any, owner: Any, action: Any, github: Any
+) -> None:
+    _link(action, github, "1347", "octocat/Hello-World#1347")
+    assert _github(client, github, json.dumps(payload("github_webhook_issues")).encode()).status_code == 200
+
+    history = (
+        client_as(owner).get(f"/api/v1/incidents/{action.incident.reference}/history/").json()["results"]
+    )
+
+    entry = next(row for row in history if row["object_type"] == "action item" and row["actor"] is None)
+    changes = {change["field"]: change["after"] for change in entry["changes"]}
+    assert changes["status"] in ("done", "Done")
+    assert changes["completion_note"] == "Closed in GitHub octocat/Hello-World#1347"
+
+
+def test_a_deleted_item_is_left_alone_when_its_ticket_closes(
+    client: Any, owner: Any, action: Any, github: Any
+) -> None:
+    from incidents.services import action_delete
+
+    _link(action, github, "1347", "octocat/Hello-World#1347")
+    action_delete(action=action, actor=owner)
+    response = _github(client, github, json.dumps(payload("github_webhook_issues")).encode())
+    assert response.status_code == 200
+    assert response.json()["changed"] == []
+    action.refresh_from_db()
+    assert action.status == "open"
