@@ -43,6 +43,7 @@ SUB_APP_API = (
     ("incidents.broadcasts", "incidents.broadcasts.api_urls"),
     ("incidents.gitsync", "incidents.gitsync.api_urls"),
     ("incidents.drafting", "incidents.drafting.api_urls"),
+    ("incidents.tickets", "incidents.tickets.api_urls"),
 )
 
 app_name = "api"

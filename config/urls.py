@@ -27,6 +27,7 @@ SUB_APPS = (
     "incidents.sso",
     "incidents.gitsync",
     "incidents.drafting",
+    "incidents.tickets",
 )
 
 urlpatterns = [

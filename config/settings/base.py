@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "incidents.sso",
     "incidents.gitsync",
     "incidents.drafting",
+    "incidents.tickets",
 ]
 
 MIDDLEWARE = [
@@ -448,6 +449,9 @@ HINDSIGHT: dict[str, Any] = {
     "LLM_TIMEOUT": float(os.environ.get("HINDSIGHT_LLM_TIMEOUT", "120")),  # seconds per call (< task limit)
     "LLM_MAX_ATTEMPTS": 4,  # a failing call is retried with backoff, then recorded as failed
     "LLM_MAX_RECORD_ITEMS": 400,  # timeline entries sent at most (key entries first)
+    # Ticket sync with GitHub, GitLab and Jira (incidents.tickets).
+    "TICKETS_TIMEOUT": 10,  # seconds per call to a tracker
+    "TICKETS_MAX_ATTEMPTS": 6,  # creating a ticket is given up after this many failed tries
 }
 
 # Each 4xx is one line: django.request logs it (without the traceback Django attaches to a

@@ -26,6 +26,7 @@ SUB_APPS = (
     "incidents.sso",
     "incidents.gitsync",
     "incidents.drafting",
+    "incidents.tickets",
 )
 # A sub-app built on another goes with it (gitsync syncs postmortems; AI drafts are drafts of
 # postmortem sections).

@@ -146,6 +146,19 @@ def _value(name: str, segment: str, world: IncidentWorld, *, owner: Any) -> str 
         return "1"
     if name == "token":
         return _token(segment, world, owner=owner)
+    if name == "tracker_id":
+        from incidents.tickets.models import TrackerConnection
+
+        tracker, _ = TrackerConnection.objects.get_or_create(
+            name="world tracker",
+            defaults={
+                "kind": "github",
+                "base_url": "http://127.0.0.1:9",
+                "project": "o/r",
+                "webhook_secret": "s",
+            },
+        )
+        return str(tracker.pk)
     if name == "slug" and segment == "generic":
         return WORLD_ALERT_SOURCE
     if name == "draft_id":
