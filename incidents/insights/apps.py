@@ -20,6 +20,8 @@ class InsightsConfig(AppConfig):
         register_nav("Insights", "insights", key="insights", order=10)
         register_nav("Status page", "status-page", key="status-page", order=20)
         register_panel("incident_side", "insights/_related.html", order=20)
+        register_panel("incident_side", "insights/_similar_slot.html", order=25)
+        register_panel("declare_form", "insights/_similar_draft_slot.html")
         register_panel("action_items", "insights/_fix_outcomes_prefetch.html")
         register_panel("action_item", "insights/_fix_outcome.html")
         register_panel("action_form", "insights/_action_hints_slot.html")
