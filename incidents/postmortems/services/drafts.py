@@ -17,6 +17,7 @@ from django.utils import timezone
 from incidents.exceptions import ConflictError
 from incidents.jobs import job_enqueue
 from incidents.models import Incident, Job
+from incidents.search_index import index_incidents
 from incidents.postmortems.choices import (
     DEFAULT_SECTIONS,
     GENERATED_KEYS,
@@ -76,6 +77,7 @@ def postmortem_ensure(*, incident: Incident) -> Postmortem:
                     )
                 )
             Section.objects.bulk_create(sections)
+            index_incidents([incident.pk], types=["postmortem_section"])  # bulk_create sends no post_save
     return postmortem
 
 
@@ -298,6 +300,7 @@ def postmortem_restore(
     for row in section_rows:
         row.postmortem = postmortem
     Section.objects.bulk_create(section_rows)
+    index_incidents([incident.pk], types=["postmortem_section"])  # bulk_create sends no post_save
     for review in reviews:
         review.postmortem = postmortem
         review.save()
