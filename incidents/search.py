@@ -215,18 +215,34 @@ class _Postgres:
         self.query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         self.matched = documents.filter(vector=self.query)
 
+        self._top: Ranked | None = None
+        self._total = 0
+
+    def _read(self) -> Ranked:
+        """One pass over the matches: the best MAX_RESULTS and, in the same scan, the exact count.
+
+        Ranking and counting both have to visit every match; doing it once halves the work of a
+        common word against a count query followed by a ranking query.
+        """
+        if self._top is None:
+            from django.contrib.postgres.search import SearchRank
+            from django.db.models import Count, Window
+
+            rows = list(
+                self.matched.annotate(rank=SearchRank(F("vector"), self.query), total=Window(Count("*")))
+                .order_by("-rank", "-at", "-pk")
+                .values_list("pk", "rank", "total")[:MAX_RESULTS]
+            )
+            self._top = [(pk, float(rank), None) for pk, rank, _ in rows]
+            self._total = rows[0][2] if rows else 0
+        return self._top
+
     def count(self) -> int:
-        return self.matched.count()
+        self._read()
+        return self._total
 
     def ranked(self, start: int, stop: int) -> Ranked:
-        from django.contrib.postgres.search import SearchRank
-
-        rows = (
-            self.matched.annotate(rank=SearchRank(F("vector"), self.query))
-            .order_by("-rank", "-at", "-pk")
-            .values_list("pk", "rank")[start:stop]
-        )
-        return [(pk, float(rank), None) for pk, rank in rows]
+        return self._read()[start:stop]
 
     def snippets(self, documents: QuerySet[SearchDocument]) -> QuerySet[SearchDocument]:
         from django.contrib.postgres.search import SearchHeadline

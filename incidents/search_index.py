@@ -129,7 +129,11 @@ def rebuild() -> dict[str, int]:
             counts[source.type] = _insert(source, source.rows(), upsert=False)
         if postgres:
             with connection.cursor() as cursor:
+                # The rows' deferred foreign-key checks run now: CREATE INDEX refuses a table with
+                # pending trigger events.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"CREATE INDEX {GIN_INDEX} ON {TABLE} USING gin (vector)")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     if postgres and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM (ANALYZE) {TABLE}")
