@@ -121,6 +121,9 @@ def rebuild() -> dict[str, int]:
     with transaction.atomic():
         with connection.cursor() as cursor:
             if postgres:
+                # Deferred foreign-key checks of rows written earlier in this transaction run now:
+                # TRUNCATE and CREATE INDEX refuse a table with pending trigger events.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
                 cursor.execute(f"TRUNCATE {TABLE}")
             else:
@@ -129,8 +132,6 @@ def rebuild() -> dict[str, int]:
             counts[source.type] = _insert(source, source.rows(), upsert=False)
         if postgres:
             with connection.cursor() as cursor:
-                # The rows' deferred foreign-key checks run now: CREATE INDEX refuses a table with
-                # pending trigger events.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"CREATE INDEX {GIN_INDEX} ON {TABLE} USING gin (vector)")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")

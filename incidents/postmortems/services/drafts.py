@@ -163,6 +163,7 @@ def postmortem_generate(*, incident_id: int, actor: Any = None, reason: str = ""
         if not changed:
             return {"changed": False, "revision": postmortem.revision_number}
         Section.objects.bulk_update(changed, ["body", "generated_body", "stale", "version"])
+        index_incidents([postmortem.incident_id], types=["postmortem_section"])  # bulk_update: no post_save
         revision = _add_revision(
             postmortem,
             kind=RevisionKind.GENERATION,
