@@ -184,7 +184,10 @@ def main() -> int:
 
     connections.close_all()
     log("")
-    log(f"Through GET /api/v1/search/ (gunicorn, 2 workers) while a writer adds {WRITES_PER_SECOND:.0f} entries/s")
+    log(
+        "Through GET /api/v1/search/ (gunicorn, 2 workers) "
+        f"while a writer adds {WRITES_PER_SECOND:.0f} entries/s"
+    )
     log(header)
     with harness.gunicorn(env) as base:
         writer = BackgroundWriter(base, fx["tokens"]["responder"], fx["writer_ids"], WRITES_PER_SECOND)

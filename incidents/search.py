@@ -21,6 +21,7 @@ Postmortem sections live in a nested app the core does not import: it adds its s
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ class SearchSource:
 
     type: str
     label: str
-    model: type[Model]
+    model: builtins.type[Model]
     rows: Callable[[], QuerySet[Any]]  # the live, searchable rows (what the index holds)
     title_field: str | None  # weighs more than the body, when there is one
     body_fields: tuple[str, ...]
@@ -268,8 +269,9 @@ class _Fts5:
     def _run(self, select: str, select_params: list[Any], tail: str = "", tail_params: Any = ()) -> list[Any]:
         if not self.expression:
             return []
+        join = f"JOIN incidents_searchdocument AS d ON d.id = {FTS_TABLE}.rowid"
         sql = (
-            f"SELECT {select} FROM {FTS_TABLE} JOIN incidents_searchdocument AS d ON d.id = {FTS_TABLE}.rowid "  # noqa: S608 — fixed names
+            f"SELECT {select} FROM {FTS_TABLE} {join} "  # noqa: S608 — fixed names; values are parameters
             f"WHERE {FTS_TABLE} MATCH %s AND d.id IN ({self.scope}) {tail}"
         )
         with connection.cursor() as cursor:
@@ -428,5 +430,10 @@ def search(
         )
     if since is not None:
         documents = documents.filter(at__gte=since)
-    engine = {"postgresql": _Postgres, "fts5": _Fts5, "plain": _Plain}[backend()]
+    engines: dict[str, builtins.type[_Postgres | _Fts5 | _Plain]] = {
+        "postgresql": _Postgres,
+        "fts5": _Fts5,
+        "plain": _Plain,
+    }
+    engine = engines[backend()]
     return SearchResults(engine(documents, query))

@@ -88,7 +88,9 @@ def index_objects(source: SearchSource, pks: Iterable[int]) -> None:
     with transaction.atomic():
         _insert(source, source.rows().filter(pk__in=pks), upsert=True)
         live = source.rows().filter(pk__in=pks).values("pk")
-        SearchDocument.objects.filter(type=source.type, object_id__in=pks).exclude(object_id__in=live).delete()
+        SearchDocument.objects.filter(type=source.type, object_id__in=pks).exclude(
+            object_id__in=live
+        ).delete()
 
 
 def unindex(source: SearchSource, pks: Iterable[int]) -> None:
@@ -152,7 +154,9 @@ def _saved(sender: type[Model], instance: Any, raw: bool = False, **kwargs: Any)
             index_objects(source, [instance.pk])
             if source.type == "incident":
                 # Sources dated by their incident (postmortem sections) move with it.
-                dated_by_incident = [s.type for s in SOURCES if s.incident_path and "incident__" in s.date_field]
+                dated_by_incident = [
+                    s.type for s in SOURCES if s.incident_path and "incident__" in s.date_field
+                ]
                 if dated_by_incident and not kwargs.get("created"):
                     index_incidents([instance.pk], types=dated_by_incident)
 

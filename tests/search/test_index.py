@@ -65,7 +65,9 @@ def test_entries_added_in_bulk_are_indexed(owner: Any, incident: Any) -> None:
     assert found(owner, "haproxy") == {("timeline_entry", event.pk) for event in created}
 
 
-def test_causes_are_indexed_on_add_edit_delete_and_restore(owner: Any, admin_user: Any, incident: Any) -> None:
+def test_causes_are_indexed_on_add_edit_delete_and_restore(
+    owner: Any, admin_user: Any, incident: Any
+) -> None:
     cause = cause_add(incident=incident, actor=owner, category="capacity", description="Inode exhaustion")
     assert found(owner, "inode") == {("cause", cause.pk)}
 
@@ -133,8 +135,8 @@ def test_a_private_incident_never_reaches_results_counts_or_snippets(
 
 
 def test_a_title_match_ranks_above_a_body_match(owner: Any) -> None:
-    body_only = IncidentFactory(title="Slow pages", summary="The walrus cache was cold")
-    titled = IncidentFactory(title="Walrus cache cold", summary="Pages were slow")
+    body_only: Any = IncidentFactory(title="Slow pages", summary="The walrus cache was cold")
+    titled: Any = IncidentFactory(title="Walrus cache cold", summary="Pages were slow")
     body_only.started_at = titled.started_at  # equal dates: only the rank decides
     body_only.save()
 
@@ -147,13 +149,14 @@ def test_the_snippet_marks_the_matched_words(owner: Any, incident: Any) -> None:
     result = search(user=owner, query="pelican")[0]
 
     assert (("pelican", True)) in [(text.lower(), marked) for text, marked in result.parts]
-    assert MARK_START not in result.snippet and MARK_END not in result.snippet
+    assert MARK_START not in result.snippet
+    assert MARK_END not in result.snippet
     assert "pelican workers crashed" in result.snippet
 
 
 def test_phrases_or_and_excluded_words(owner: Any, incident: Any) -> None:
-    first = TimelineEventFactory(incident=incident, body="The blue heron landed")
-    second = TimelineEventFactory(incident=incident, body="The heron stayed blue")
+    first: Any = TimelineEventFactory(incident=incident, body="The blue heron landed")
+    second: Any = TimelineEventFactory(incident=incident, body="The heron stayed blue")
 
     assert found(owner, '"blue heron"') == {("timeline_entry", first.pk)}
     assert found(owner, "heron -landed") == {("timeline_entry", second.pk)}
@@ -161,7 +164,7 @@ def test_phrases_or_and_excluded_words(owner: Any, incident: Any) -> None:
 
 
 def test_rebuild_search_index_restores_a_lost_index(owner: Any, incident: Any) -> None:
-    event = TimelineEventFactory(incident=incident, body="Rotated the okapi credentials")
+    event: Any = TimelineEventFactory(incident=incident, body="Rotated the okapi credentials")
     SearchDocument.objects.all().delete()
     assert found(owner, "okapi") == set()
 

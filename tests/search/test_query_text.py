@@ -32,7 +32,7 @@ def test_typed_text_becomes_quoted_words(typed: str, expression: str) -> None:
 
 
 def test_without_fts5_every_word_must_appear_title_first(owner: Any, incident: Any) -> None:
-    entry = TimelineEventFactory(incident=incident, body="Search latency spiked on the replicas")
+    entry: Any = TimelineEventFactory(incident=incident, body="Search latency spiked on the replicas")
     TimelineEventFactory(incident=incident, body="Only the replicas here")
     documents = SearchDocument.objects.all()
 

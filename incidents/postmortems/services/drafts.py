@@ -17,7 +17,6 @@ from django.utils import timezone
 from incidents.exceptions import ConflictError
 from incidents.jobs import job_enqueue
 from incidents.models import Incident, Job
-from incidents.search_index import index_incidents
 from incidents.postmortems.choices import (
     DEFAULT_SECTIONS,
     GENERATED_KEYS,
@@ -27,6 +26,7 @@ from incidents.postmortems.choices import (
 )
 from incidents.postmortems.generation import build_bodies, due_date_for, load_record, seeded_body
 from incidents.postmortems.models import Postmortem, Review, Revision, Section, SectionTemplate
+from incidents.search_index import index_incidents
 from incidents.services.common import actor_or_none, require_edit
 
 GENERATE_JOB = "postmortems.generate"
