@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_search.py                    # the full run (a few minutes)
     INCIDENTS=5000 .venv/bin/python bench/bench_search.py     # a quick look
+    .venv/bin/python bench/bench_search.py --reuse            # measure again, same database
 
 Builds its own database (BENCH_SEARCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/hs_bench_search, dropped and created afresh) with
@@ -37,6 +38,7 @@ EVENTS = 20
 RUNS = int(os.environ.get("RUNS", "30"))  # timed runs of each query, after two warm-up runs
 TARGET_P50_MS = 50.0
 WRITES_PER_SECOND = 10.0
+MIDDLING_INCIDENTS = 200  # each gets 10 entries naming a less common technology, added in bulk
 RARE = [
     "Zookeeper quorum lost after a split-brain between the two racks.",
     "The TLS certificate for the partner endpoint expired overnight.",
@@ -51,6 +53,7 @@ def queries() -> list[tuple[str, dict[str, str]]]:
     return [
         ("common word", {"q": "latency"}),
         ("rare word", {"q": "zookeeper"}),
+        ("less common word (~2,000 matches)", {"q": "cassandra"}),
         ("phrase", {"q": '"connection pool"'}),
         ("two words", {"q": "replication lag"}),
         ("common word, type=incident", {"q": "latency", "type": "incident"}),
@@ -66,7 +69,6 @@ def build() -> dict[str, Any]:
 
     from incidents.models import Incident, SearchDocument
     from incidents.search_index import rebuild
-    from incidents.services.accounts import api_token_create
     from timeline.services import timeline_event_add
 
     began = time.monotonic()
@@ -96,6 +98,36 @@ def build() -> dict[str, Any]:
         f"documents ({', '.join(f'{v:,} {k}' for k, v in counts.items())}): generate_data "
         f"{generated:.0f} s (indexing each batch as it goes), rebuild_search_index {rebuilt:.0f} s"
     )
+    return fixtures()
+
+
+def add_middling() -> None:
+    """2,000 entries about Cassandra compaction in 200 incidents, through the bulk writer (indexed
+    by its events_added hook): a word with a realistic number of matches, between rare and common."""
+    from incidents.models import Incident
+    from timeline.services import NewEntry, timeline_events_add_many
+
+    for pk in Incident.objects.order_by("?").values_list("pk", flat=True)[:MIDDLING_INCIDENTS]:
+        timeline_events_add_many(
+            incident=Incident.objects.get(pk=pk),
+            entries=[
+                NewEntry(actor=None, body=f"Cassandra compaction backlog on node {n}; throttling writes.")
+                for n in range(10)
+            ],
+        )
+
+
+def fixtures() -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+
+    from incidents.models import Incident, SearchDocument
+    from incidents.services.accounts import api_token_create
+
+    if not SearchDocument.objects.filter(body__startswith="Cassandra compaction").exists():
+        add_middling()
+    User = get_user_model()
+    responder = User.objects.get(username="bench-search-responder")
+    viewer = User.objects.get(username="bench-search-viewer")
     _, responder_token = api_token_create(user=responder, name="bench")
     _, viewer_token = api_token_create(user=viewer, name="bench")
     writer_ids = list(Incident.objects.filter(private=False).values_list("pk", flat=True)[:50])
@@ -161,15 +193,17 @@ def line(label: str, timings: list[float], count: int, misses: list[str]) -> dic
 
 
 def main() -> int:
+    reuse = "--reuse" in sys.argv  # measure again on the database of the last run
     database_url = os.environ.get(
         "BENCH_SEARCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hs_bench_search"
     )
     env = harness.django_env(database_url)
     log(f"Search benchmark: {INCIDENTS:,} incidents × {EVENTS} entries, PostgreSQL, {RUNS} runs per query")
-    harness.recreate_database(database_url)
+    if not reuse:
+        harness.recreate_database(database_url)
     harness.manage("migrate", "--noinput", env=env, quiet=True)
     harness.setup_django(database_url)
-    fx = build()
+    fx = fixtures() if reuse else build()
     misses: list[str] = []
     figures: dict[str, Any] = {}
     header = f"  {'query':<58} {'count':>9} {'p50 ms':>8} {'p95 ms':>8}"

@@ -109,7 +109,11 @@ class Migration(migrations.Migration):
                 ('incident', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='incidents.incident')),
             ],
             options={
-                'indexes': [models.Index(fields=['incident'], name='search_document_incident')],
+                'indexes': [
+                    models.Index(fields=['incident'], name='search_document_incident'),
+                    models.Index(fields=['type', 'at'], name='search_document_type_at'),
+                    models.Index(fields=['at'], name='search_document_at'),
+                ],
                 'constraints': [models.UniqueConstraint(fields=('type', 'object_id'), name='search_document_unique_object')],
             },
         ),

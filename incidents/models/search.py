@@ -33,7 +33,13 @@ class SearchDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["type", "object_id"], name="search_document_unique_object"),
         ]
-        indexes = [models.Index(fields=["incident"], name="search_document_incident")]
+        indexes = [
+            models.Index(fields=["incident"], name="search_document_incident"),
+            # `type` and `since` narrow a common word before its rows are read: the planner ANDs
+            # these with the GIN index's bitmap (or reads the few recent rows and checks the text).
+            models.Index(fields=["type", "at"], name="search_document_type_at"),
+            models.Index(fields=["at"], name="search_document_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.object_id}"
