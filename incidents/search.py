@@ -33,6 +33,7 @@ from django.db.models import Case, F, IntegerField, Model, Q, QuerySet, Value, W
 from django.urls import reverse
 
 from incidents.models import Cause, Incident, RemediationAction, SearchDocument, StatusUpdate
+from timeline.actors import Actor
 from timeline.models import TimelineEvent
 
 MAX_QUERY_LENGTH = 200
@@ -409,7 +410,7 @@ class SearchResults:
 
 def search(
     *,
-    user: Any,
+    user: Actor,
     query: str,
     type: str | None = None,  # noqa: A002 — the API's parameter name
     service: str | None = None,

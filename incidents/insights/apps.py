@@ -9,7 +9,13 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self) -> None:
+        from incidents.events import EVENT_HOOKS
+        from incidents.insights.repeats import on_incident_event  # registers its job handler too
         from incidents.panels import register_nav, register_panel
+
+        if on_incident_event not in EVENT_HOOKS:
+            EVENT_HOOKS.append(on_incident_event)
+        register_panel("incident_head", "insights/_fixes_not_held.html", order=200)
 
         register_nav("Insights", "insights", key="insights", order=10)
         register_nav("Status page", "status-page", key="status-page", order=20)

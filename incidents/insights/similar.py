@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
@@ -24,6 +23,7 @@ from incidents.insights.recurrence import related_incidents
 from incidents.models import Cause, Incident
 from incidents.postmortems.choices import PostmortemStatus
 from incidents.postmortems.models import Postmortem
+from timeline.actors import Actor
 
 CANDIDATES = 500  # the most recent earlier incidents that share something are compared
 MIN_TITLE_SIMILARITY = 0.2
@@ -69,7 +69,7 @@ def _categories(incident_ids: list[int]) -> dict[int, set[str]]:
     return found
 
 
-def similar_incidents(*, user: Any, incident: Incident, limit: int = 20) -> list[SimilarIncident]:
+def similar_incidents(*, user: Actor, incident: Incident, limit: int = 20) -> list[SimilarIncident]:
     """Return earlier incidents like this one that `user` may see, best match first."""
     services = {service.pk: service.name for service in incident.services.all()}
     categories = _categories([incident.pk]).get(incident.pk, set())

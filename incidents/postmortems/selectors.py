@@ -13,6 +13,7 @@ from incidents.models import Incident
 from incidents.postmortems.choices import PostmortemStatus
 from incidents.postmortems.models import FlagDismissal, Postmortem, Revision, Section
 from incidents.writing import Flag, blame_flags, flag_key
+from timeline.actors import Actor
 
 
 def postmortem_for(*, incident: Incident) -> Postmortem | None:
@@ -64,7 +65,7 @@ def public_postmortems() -> QuerySet[Postmortem]:
     )
 
 
-def postmortems_due(*, user: Any) -> QuerySet[Postmortem]:
+def postmortems_due(*, user: Actor) -> QuerySet[Postmortem]:
     """Return unpublished postmortems of incidents the user may see, soonest due first."""
     return (
         Postmortem.objects.unpublished()
