@@ -83,13 +83,6 @@ def postmortem_authors(*, postmortem: Postmortem) -> QuerySet[Any]:
     )
 
 
-def sections_visible_to(user: Actor) -> QuerySet[Section]:
-    """Return the non-empty sections of postmortems of incidents the user may see (for search)."""
-    return Section.objects.filter(postmortem__in=Postmortem.objects.visible_to(user).values("pk")).exclude(
-        body=""
-    )
-
-
 def search_source() -> Any:
     """Postmortem sections as a source for `incidents.search` (registered when the app loads)."""
     from django.urls import reverse
@@ -99,7 +92,8 @@ def search_source() -> Any:
     return SearchSource(
         type="postmortem_section",
         label="Postmortem sections",
-        visible=sections_visible_to,
+        model=Section,
+        rows=lambda: Section.objects.exclude(body=""),
         title_field=None,
         body_fields=("body",),
         incident_path="postmortem__incident",

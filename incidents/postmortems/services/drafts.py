@@ -26,6 +26,7 @@ from incidents.postmortems.choices import (
 )
 from incidents.postmortems.generation import build_bodies, due_date_for, load_record, seeded_body
 from incidents.postmortems.models import Postmortem, Review, Revision, Section, SectionTemplate
+from incidents.search_index import index_incidents
 from incidents.services.common import actor_or_none, require_edit
 from timeline.actors import Actor
 
@@ -77,6 +78,7 @@ def postmortem_ensure(*, incident: Incident) -> Postmortem:
                     )
                 )
             Section.objects.bulk_create(sections)
+            index_incidents([incident.pk], types=["postmortem_section"])  # bulk_create sends no post_save
     return postmortem
 
 
@@ -162,6 +164,7 @@ def postmortem_generate(*, incident_id: int, actor: Actor = None, reason: str = 
         if not changed:
             return {"changed": False, "revision": postmortem.revision_number}
         Section.objects.bulk_update(changed, ["body", "generated_body", "stale", "version"])
+        index_incidents([postmortem.incident_id], types=["postmortem_section"])  # bulk_update: no post_save
         revision = _add_revision(
             postmortem,
             kind=RevisionKind.GENERATION,
@@ -329,6 +332,7 @@ def postmortem_restore(
     for row in section_rows:
         row.postmortem = postmortem
     Section.objects.bulk_create(section_rows)
+    index_incidents([incident.pk], types=["postmortem_section"])  # bulk_create sends no post_save
     for review in reviews:
         review.postmortem = postmortem
         review.save()
