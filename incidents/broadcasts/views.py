@@ -39,6 +39,8 @@ def incident_follow(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _service_or_404(request: HttpRequest, name: str) -> Service:
     # Only services the user may know of: one only private incidents use is "no such service".
+    if "\x00" in name:
+        raise Http404("No such service.")  # no name holds a NUL (PostgreSQL text cannot)
     service = selectors.services_visible_to(request.user).filter(name__iexact=name.strip()).first()
     if service is None:
         raise Http404("No such service.")

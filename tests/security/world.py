@@ -163,6 +163,8 @@ def _value(name: str, segment: str, world: IncidentWorld, *, owner: Any) -> str 
         return WORLD_ALERT_SOURCE
     if name == "draft_id":
         return _ai_draft(world, owner)
+    if name == "conflict_id":
+        return _git_conflict(world)
     if name in ("pk", "id"):
         objects = {
             "incidents": incident,
@@ -210,6 +212,25 @@ def _ai_draft(world: IncidentWorld, owner: Any) -> str | None:
         )
         world.extra["ai_draft"] = draft
     return str(draft.pk) if draft is not None else None
+
+
+def _git_conflict(world: IncidentWorld) -> str | None:
+    """An open Git conflict on the postmortem (incidents.gitsync), both versions hostile."""
+    conflict = world.extra.get("git_conflict")
+    if conflict is None and world.postmortem is not None:
+        from incidents.gitsync.models import Conflict
+
+        conflict = Conflict.objects.create(
+            postmortem=world.postmortem,
+            kind="edited_in_both",
+            commit="0" * 40,
+            blob="1" * 40,
+            git_authors=HOSTILE[:500],
+            git_markdown=f"## Summary\n\n{HOSTILE}\n",
+            hindsight_markdown=f"## Summary\n\n{HOSTILE} (Hindsight)\n",
+        )
+        world.extra["git_conflict"] = conflict
+    return str(conflict.pk) if conflict is not None else None
 
 
 def _notification(world: IncidentWorld, owner: Any) -> Any:
