@@ -18,13 +18,14 @@ from incidents.drafting.checks import linked_markdown
 from incidents.drafting.models import SectionDraft
 from incidents.postmortems.api import PostmortemAPIView, job_data
 from incidents.postmortems.models import Postmortem
+from timeline.actors import Actor
 
 
 def _iso(value: Any) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def _name(user: Any) -> str | None:
+def _name(user: Actor) -> str | None:
     return user.get_username() if user else None
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
 from incidents.drafting.choices import DraftStatus
 from incidents.models import Incident
+from timeline.actors import Actor
 
 
 class SectionDraftQuerySet(models.QuerySet["SectionDraft"]):
-    def visible_to(self, user: Any) -> SectionDraftQuerySet:
+    def visible_to(self, user: Actor) -> SectionDraftQuerySet:
         """Return the drafts of incidents this user may see (the incident's rule, through the postmortem)."""
         return self.filter(postmortem__incident__in=Incident.objects.visible_to(user).values("pk"))
 

@@ -15,6 +15,7 @@ from incidents.drafting.selectors import open_drafts
 from incidents.drafting.services import PRIVATE_MESSAGE
 from incidents.markdown import render_markdown
 from incidents.postmortems.models import Postmortem
+from timeline.actors import Actor
 
 
 @dataclass
@@ -37,7 +38,7 @@ class SectionPanel:
         return any(shown.draft.status == "drafting" for shown in self.drafts)
 
 
-def section_panel(*, user: Any, postmortem: Postmortem, section_key: str) -> SectionPanel | None:
+def section_panel(*, user: Actor, postmortem: Postmortem, section_key: str) -> SectionPanel | None:
     """The panel of one section, or None for sections a model does not draft."""
     if section_key not in DRAFTABLE_SECTIONS:
         return None

@@ -18,6 +18,7 @@ from django.urls import reverse
 from incidents import selectors
 from incidents.drafting.checks import CauseFacts
 from incidents.models import Incident
+from timeline.actors import Actor
 from timeline.selectors import timeline_for_incident
 
 MAX_ITEM_TEXT = 1200
@@ -105,7 +106,7 @@ def _timeline_rows(incident: Incident, limit: int) -> tuple[list[Any], int]:
     return chosen, len(events) - len(chosen)
 
 
-def build_record(*, user: Any, incident: Incident, max_entries: int) -> DraftRecord:
+def build_record(*, user: Actor, incident: Incident, max_entries: int) -> DraftRecord:
     """Read the incident's record as `user` sees it, numbered for citation."""
     record = DraftRecord(incident=incident)
     record.add(_incident_item(incident))

@@ -28,6 +28,7 @@ from incidents.postmortems.models import Postmortem
 from incidents.postmortems.services import MAX_SECTION_LENGTH, section_update
 from incidents.selectors import people_names
 from incidents.services.common import actor_or_none, require_edit
+from timeline.actors import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def drafting_refusal(*, incident: Incident) -> str | None:
     return None
 
 
-def draft_request(*, postmortem: Postmortem, section_key: Any, actor: Any) -> SectionDraft:
+def draft_request(*, postmortem: Postmortem, section_key: Any, actor: Actor) -> SectionDraft:
     """Queue a draft of one section (the model is called by a worker after commit).
 
     Asking again while a draft of that section is still being written returns that one.
@@ -163,7 +164,7 @@ def draft_run(*, draft_id: int) -> dict[str, Any]:
     return {"status": DraftStatus.PENDING, "sentences_removed": len(checked.removed)}
 
 
-def _decide(draft: SectionDraft, actor: Any) -> SectionDraft:
+def _decide(draft: SectionDraft, actor: Actor) -> SectionDraft:
     """Lock the draft, check the actor may edit and that the author has still to decide on it."""
     locked = SectionDraft.objects.select_for_update().select_related("postmortem__incident").get(pk=draft.pk)
     require_edit(actor, locked.postmortem.incident)
@@ -175,7 +176,7 @@ def _decide(draft: SectionDraft, actor: Any) -> SectionDraft:
 
 
 @transaction.atomic
-def draft_accept(*, draft: SectionDraft, actor: Any, text: Any = None) -> SectionDraft:
+def draft_accept(*, draft: SectionDraft, actor: Actor, text: Any = None) -> SectionDraft:
     """Copy the draft (or the author's edit of it) into its section: a revision, like any save."""
     draft = _decide(draft, actor)
     if text is None:
@@ -195,7 +196,7 @@ def draft_accept(*, draft: SectionDraft, actor: Any, text: Any = None) -> Sectio
 
 
 @transaction.atomic
-def draft_dismiss(*, draft: SectionDraft, actor: Any) -> SectionDraft:
+def draft_dismiss(*, draft: SectionDraft, actor: Actor) -> SectionDraft:
     """Set the draft aside; the section is not touched."""
     draft = _decide(draft, actor)
     draft.status = DraftStatus.DISMISSED

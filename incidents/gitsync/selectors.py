@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any
 
 from incidents.gitsync.conf import git_target, include_private, markdown_path
 from incidents.gitsync.models import Conflict, ConflictStatus, SyncLog, SyncState
 from incidents.gitsync.repository import redact
 from incidents.permissions import can_edit_incident
 from incidents.postmortems.models import Postmortem
+from timeline.actors import Actor
 
 
 @dataclass
@@ -35,7 +35,7 @@ def _diff(old: str, new: str) -> list[tuple[str, str]]:
     ]
 
 
-def sync_panel(*, postmortem: Postmortem, user: Any) -> SyncPanel:
+def sync_panel(*, postmortem: Postmortem, user: Actor) -> SyncPanel:
     """The postmortem's sync status, its last log line and (for editors) its open conflict."""
     target = git_target()
     if target is None:

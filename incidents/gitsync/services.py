@@ -35,6 +35,7 @@ from incidents.postmortems.exports import export_incident, export_markdown
 from incidents.postmortems.models import Postmortem
 from incidents.postmortems.services import postmortem_sections_replace, user_for_id
 from incidents.services.common import actor_or_none, require_edit
+from timeline.actors import Actor
 
 PUSH_JOB = "gitsync.push"
 PULL_JOB = "gitsync.pull"
@@ -267,7 +268,7 @@ def _pull_one(state: SyncState, *, file: GitFile, head: str, authors: str) -> st
     return LogOutcome.APPLIED
 
 
-def gitsync_pull_request(*, actor: Any = None) -> Job:
+def gitsync_pull_request(*, actor: Actor = None) -> Job:
     """Queue a pull (the webhook); a pull already waiting in the queue is reused."""
     waiting = Job.objects.filter(name=PULL_JOB, status=JobStatus.QUEUED).order_by("created_at").first()
     if waiting is not None:
@@ -276,7 +277,7 @@ def gitsync_pull_request(*, actor: Any = None) -> Job:
 
 
 @transaction.atomic
-def conflict_resolve(*, conflict: Conflict, actor: Any, choice: str) -> Conflict:
+def conflict_resolve(*, conflict: Conflict, actor: Actor, choice: str) -> Conflict:
     """Settle a conflict: `git` applies Git's text as a revision; `hindsight` keeps Hindsight's
     and commits it over Git's (the push job)."""
     require_edit(actor, conflict.postmortem.incident)

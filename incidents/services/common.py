@@ -12,6 +12,8 @@ from timeline.bounds import moment_error
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+    from incidents.models import Incident
+
 __all__ = [
     "actor_or_none",
     "check_moment",
@@ -24,7 +26,7 @@ __all__ = [
 MAX_TEXT = 100_000
 
 
-def require_edit(actor: Actor, incident: Any) -> None:
+def require_edit(actor: Actor, incident: Incident) -> None:
     """Refuse the write unless the actor may edit the incident (None means the system itself)."""
     if actor is None:
         return
@@ -46,16 +48,16 @@ def require_admin(actor: Actor) -> None:
         raise PermissionDenied("Only admins can restore deleted entries.")
 
 
-def resolve_user(value: Any, *, field: str) -> Any:
+def resolve_user(value: Any, *, field: str) -> User | None:
     """Return the active user for a username (or a user), None for empty; else a field error."""
     if value in (None, ""):
         return None
-    User = get_user_model()
-    user: Actor
-    if isinstance(value, User):
+    user_model = get_user_model()
+    user: User | None
+    if isinstance(value, user_model):
         user = value
     else:
-        user = User.objects.filter(username=str(value).strip()).first()
+        user = user_model.objects.filter(username=str(value).strip()).first()
         if user is None:
             raise ValidationError({field: f"No user called {value!r}."})
     if not user.is_active:

@@ -165,9 +165,7 @@ def incident_declare(
     _lifecycle_checks(errors, values)
     if errors:
         raise ValidationError(errors)
-    commander_user = resolve_user(commander, field="commander")
-    if commander_user is None and actor_or_none(actor) is not None:
-        commander_user = actor
+    commander_user = resolve_user(commander, field="commander") or actor_or_none(actor)
     service_objects = _services(services)
     clean_tags = _clean_tags(tags)
 

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -90,7 +90,7 @@ def oidc_sign_in(*, issuer: str, claims: dict[str, Any]) -> Any:
     return user
 
 
-def _set_role(user: Any, role: str) -> None:
+def _set_role(user: User, role: str) -> None:
     """Make `role` the user's only role group; other groups (teams) are left alone."""
     role_groups = {group.name: group for group in Group.objects.filter(name__in=Role.values)}
     wanted = role_groups.get(role) or Group.objects.get_or_create(name=role)[0]

@@ -26,6 +26,7 @@ from incidents.models import Job, RemediationAction
 from incidents.services import action_update
 from incidents.services.actions import CLOSED_STATUSES
 from incidents.services.common import actor_or_none, require_edit
+from timeline.actors import Actor
 
 from .adapters import RemoteTicket, TicketDraft, TrackerError, WebhookRefused, adapter_for
 from .models import LinkState, TicketLink, TrackerConnection, TrackerKind, WebhookReceipt
@@ -64,7 +65,7 @@ def _lock(action: RemediationAction) -> RemediationAction:
 
 @transaction.atomic
 def ticket_request(
-    *, action: RemediationAction, actor: Any, tracker: TrackerConnection
+    *, action: RemediationAction, actor: Actor, tracker: TrackerConnection
 ) -> tuple[TicketLink, Job]:
     """Ask for a ticket in `tracker`: a pending link now, the ticket from an outbox job after commit."""
     require_edit(actor, action.incident)
@@ -90,7 +91,7 @@ def ticket_request(
 
 
 def ticket_link_existing(
-    *, action: RemediationAction, actor: Any, tracker: TrackerConnection, reference: str
+    *, action: RemediationAction, actor: Actor, tracker: TrackerConnection, reference: str
 ) -> TicketLink:
     """Link a ticket that already exists, after checking with the tracker that it does."""
     require_edit(actor, action.incident)
@@ -122,7 +123,7 @@ def ticket_link_existing(
     return link
 
 
-def _settle(link: TicketLink, remote: RemoteTicket, *, actor: Any) -> None:
+def _settle(link: TicketLink, remote: RemoteTicket, *, actor: Actor) -> None:
     link.number = remote.number
     link.external_id = remote.external_id
     link.key = remote.key

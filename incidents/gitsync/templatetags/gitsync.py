@@ -5,11 +5,12 @@ from typing import Any
 from django import template
 
 from incidents.gitsync.selectors import SyncPanel, sync_panel
+from timeline.actors import Actor
 
 register = template.Library()
 
 
 @register.simple_tag
-def git_sync_panel(postmortem: Any, user: Any) -> SyncPanel:
+def git_sync_panel(postmortem: Any, user: Actor) -> SyncPanel:
     """Return what the Git card on the postmortem page shows."""
     return sync_panel(postmortem=postmortem, user=user)

@@ -284,7 +284,7 @@ def section_keep(*, postmortem: Postmortem, key: str, actor: Actor) -> Section:
 
 @transaction.atomic
 def postmortem_sections_replace(
-    *, postmortem: Postmortem, bodies: dict[str, str], reason: str, actor: Any = None
+    *, postmortem: Postmortem, bodies: dict[str, str], reason: str, actor: Actor = None
 ) -> Revision | None:
     """Write section bodies that came from outside (Git), as one `import` revision; None if unchanged.
 
