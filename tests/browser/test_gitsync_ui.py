@@ -93,7 +93,7 @@ def conflicted(published: Postmortem, clone: Any, owner: Any, reviewer: Any) -> 
     postmortem = postmortem_approve(postmortem=postmortem, actor=reviewer)
     postmortem_publish(postmortem=postmortem, actor=owner)
     [job] = run_jobs()
-    assert "conflict" in job.result
+    assert "conflict" in (job.result or {})
     return Conflict.objects.get(status="open")
 
 
@@ -146,8 +146,10 @@ def test_a_conflict_shows_its_diff_and_is_settled_from_the_card(
         before = remote_head(remote)
         [job] = run_jobs()
         assert job.status == "succeeded", job.error
-        assert remote_head(remote) != before
+        after = remote_head(remote)
+        assert after is not None
+        assert after != before
         page.reload()
-        assert remote_head(remote)[:10] in card.get_by_test_id("git-status").inner_text()  # type: ignore[index]
+        assert after[:10] in card.get_by_test_id("git-status").inner_text()
     conflicted.refresh_from_db()
     assert conflicted.status == ("took_git" if lessons_from_git else "kept_hindsight")
