@@ -41,6 +41,7 @@ SUB_APP_API = (
     ("incidents.reminders", "incidents.reminders.api.urls"),
     ("incidents.insights", "incidents.insights.api_urls"),
     ("incidents.broadcasts", "incidents.broadcasts.api_urls"),
+    ("incidents.taxonomy", "incidents.taxonomy.api_urls"),
 )
 
 app_name = "api"

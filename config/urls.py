@@ -22,6 +22,7 @@ SUB_APPS = (
     "incidents.reminders",
     "incidents.postmortems",
     "incidents.importers",
+    "incidents.taxonomy",
 )
 
 urlpatterns = [

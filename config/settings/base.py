@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "incidents.insights",
     "incidents.importers",
     "incidents.broadcasts",
+    "incidents.taxonomy",
 ]
 
 MIDDLEWARE = [

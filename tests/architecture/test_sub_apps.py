@@ -23,6 +23,7 @@ SUB_APPS = (
     "incidents.insights",
     "incidents.broadcasts",
     "incidents.importers",
+    "incidents.taxonomy",
 )
 
 SCRIPT = textwrap.dedent(
