@@ -125,7 +125,7 @@ class TypeForm(forms.Form):
 class FieldForm(forms.Form):
     key = forms.CharField(max_length=50, help_text="e.g. customer_count")
     label = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=FieldKind.choices)
+    kind = forms.ChoiceField(choices=FieldKind.choices, initial=FieldKind.TEXT)
     required = forms.BooleanField(required=False)
     choices = forms.CharField(
         required=False,
