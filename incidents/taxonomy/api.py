@@ -44,7 +44,7 @@ class IncidentTypeSerializer(serializers.ModelSerializer):
         if not apps.is_installed("incidents.postmortems"):
             return None
         sections = list(incident_type.sections.all())
-        return TemplateSectionSerializer(sections, many=True).data if sections else None
+        return list(TemplateSectionSerializer(sections, many=True).data) if sections else None
 
 
 @extend_schema(

@@ -16,6 +16,13 @@ class TaxonomyConfig(AppConfig):
         if TYPE_EXTENSION not in INCIDENT_EXTENSIONS:
             INCIDENT_EXTENSIONS.append(TYPE_EXTENSION)
         register_panel("incident_side", "taxonomy/_incident_card.html", order=5)
+
+        from incidents.audit import MODELS
+        from incidents.taxonomy.models import IncidentClassification
+
+        if all(model is not IncidentClassification for _, model in MODELS):
+            # The History tab shows who set the type and the values, and when.
+            MODELS.append(("incident type", IncidentClassification))
         register_panel("profile", "taxonomy/_profile_link.html", order=50)
 
         if apps.is_installed("incidents.postmortems"):

@@ -15,7 +15,7 @@ from incidents.taxonomy.selectors import api_values, classification_of, fields_o
 
 
 class TypeExtension:
-    keys = ("type", "custom_fields")
+    keys: tuple[str, ...] = ("type", "custom_fields")
 
     def api_input_fields(self) -> dict[str, serializers.Field]:
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -103,7 +104,7 @@ class IncidentTypeForm(forms.Form):
         values: dict[str, Any] = {}
         for custom_field in self.custom_fields:
             value = self.cleaned_data.get(PREFIX + custom_field.key)
-            values[custom_field.key] = value.isoformat() if hasattr(value, "isoformat") else value
+            values[custom_field.key] = value.isoformat() if isinstance(value, date) else value
         return {"type": self.chosen_type.slug if self.chosen_type else None, "custom_fields": values}
 
     def add_service_error(self, key: str, message: str) -> None:

@@ -21,7 +21,7 @@ from django.db import transaction
 
 from incidents.models import Incident
 from incidents.permissions import is_admin
-from incidents.services.common import actor_or_none
+from incidents.services.common import actor_or_none, set_history_user
 from incidents.taxonomy.models import (
     CustomField,
     FieldKind,
@@ -171,7 +171,7 @@ def classification_save(*, incident: Incident, cleaned: Cleaned, actor: Any) -> 
     current = IncidentClassification.objects.select_for_update().filter(incident_id=incident.pk).first()
     if cleaned.incident_type is None:
         if current is not None:
-            current._history_user = actor_or_none(actor)  # type: ignore[attr-defined]  # simple-history's hook
+            set_history_user(current, actor)
             current.delete()
         return
     if current is None:
@@ -181,7 +181,7 @@ def classification_save(*, incident: Incident, cleaned: Cleaned, actor: Any) -> 
     current.incident_type = cleaned.incident_type
     current.values = cleaned.values
     current.updated_by = actor_or_none(actor)
-    current._history_user = actor_or_none(actor)  # type: ignore[attr-defined]  # simple-history's hook
+    set_history_user(current, actor)
     current.save()
 
 
@@ -234,15 +234,14 @@ def incident_type_save(
     errors: dict[str, Any] = {}
     slug = str(values.get("slug") or "").strip()
     name = str(values.get("name") or "").strip()
+    own_pk = incident_type.pk if incident_type is not None else 0
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,49}", slug):
         errors["slug"] = "Use lowercase letters, digits, - and _."
-    elif IncidentType.objects.filter(slug=slug).exclude(pk=getattr(incident_type, "pk", None)).exists():
+    elif IncidentType.objects.filter(slug=slug).exclude(pk=own_pk).exists():
         errors["slug"] = f"There is a type {slug!r} already."
     if not name or len(name) > 100:
         errors["name"] = "Give the type a name (up to 100 characters)."
-    elif (
-        IncidentType.objects.filter(name__iexact=name).exclude(pk=getattr(incident_type, "pk", None)).exists()
-    ):
+    elif IncidentType.objects.filter(name__iexact=name).exclude(pk=own_pk).exists():
         errors["name"] = f"There is a type named {name!r} already."
     _check_rows(errors, "fields", fields or [], fields=True)
     _check_rows(errors, "sections", sections or [], fields=False)

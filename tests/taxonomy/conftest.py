@@ -22,9 +22,19 @@ SECURITY_FIELDS = [
 ]  # fmt: skip
 SECURITY_TEMPLATE = [
     {"key": "summary", "title": "Summary", "required": True, "prompt": "What happened, for the board."},
-    {"key": "exposure", "title": "Data exposure", "required": True, "prompt": "Which records, whose, how many."},
+    {
+        "key": "exposure",
+        "title": "Data exposure",
+        "required": True,
+        "prompt": "Which records, whose, how many.",
+    },
     {"key": "timeline", "title": "Timeline", "required": False, "prompt": ""},
-    {"key": "notification", "title": "Regulator notification", "required": False, "prompt": "Who was told, when."},
+    {
+        "key": "notification",
+        "title": "Regulator notification",
+        "required": False,
+        "prompt": "Who was told, when.",
+    },
     {"key": "action_items", "title": "Action items", "required": False, "prompt": ""},
 ]
 
@@ -47,7 +57,9 @@ def availability(admin_user: Any) -> IncidentType:
         actor=admin_user,
         incident_type=None,
         values={"slug": "availability", "name": "Availability"},
-        fields=[{"key": "customers_affected", "label": "Customers affected", "kind": "number", "required": True}],
+        fields=[
+            {"key": "customers_affected", "label": "Customers affected", "kind": "number", "required": True}
+        ],
     )
 
 

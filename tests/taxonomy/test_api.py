@@ -98,26 +98,33 @@ def test_an_incident_without_a_type_is_as_before(client_as, owner, security):
         assert key in body
     # The list's shape is unchanged.
     row = client_as(owner).get(URL).json()["results"][0]
-    assert "type" not in row and "custom_fields" not in row
+    assert "type" not in row
+    assert "custom_fields" not in row
 
 
-@pytest.mark.parametrize(
-    ("values", "key", "message"),
-    [
-        ({"attack_vector": "guessing"}, "attack_vector", "Choose one of phishing, credential stuffing, supply chain."),
-        ({"attack_vector": "phishing", "records_exposed": "many"}, "records_exposed", "Enter a number."),
-        ({"attack_vector": "phishing", "records_exposed": True}, "records_exposed", "Enter a number."),
-        ({"attack_vector": "phishing", "records_exposed": "NaN"}, "records_exposed", "Enter a number."),
-        ({"attack_vector": "phishing", "security_lead": "nobody"}, "security_lead", "No active user 'nobody'."),
-        ({"attack_vector": "phishing", "security_lead": "gone"}, "security_lead", "No active user 'gone'."),
-        ({"attack_vector": "phishing", "disclosed_on": "23/11/2026"}, "disclosed_on", "Enter a date as YYYY-MM-DD."),
-        ({"attack_vector": "phishing", "disclosed_on": "2026-02-30"}, "disclosed_on", "Enter a real date as YYYY-MM-DD."),
-        ({"attack_vector": "phishing", "cve": 12}, "cve", "Give this value as text."),
-        ({"attack_vector": "phishing", "colour": "red"}, "colour", "Security incidents have no field 'colour'."),
-        ({}, "attack_vector", "Attack vector is required for Security incidents."),
-        ({"attack_vector": None}, "attack_vector", "Attack vector is required for Security incidents."),
-    ],
-)  # fmt: skip
+P = {"attack_vector": "phishing"}
+REQUIRED = "Attack vector is required for Security incidents."
+BAD_VALUES = [
+    (
+        {"attack_vector": "guessing"},
+        "attack_vector",
+        "Choose one of phishing, credential stuffing, supply chain.",
+    ),
+    ({**P, "records_exposed": "many"}, "records_exposed", "Enter a number."),
+    ({**P, "records_exposed": True}, "records_exposed", "Enter a number."),
+    ({**P, "records_exposed": "NaN"}, "records_exposed", "Enter a number."),
+    ({**P, "security_lead": "nobody"}, "security_lead", "No active user 'nobody'."),
+    ({**P, "security_lead": "gone"}, "security_lead", "No active user 'gone'."),
+    ({**P, "disclosed_on": "23/11/2026"}, "disclosed_on", "Enter a date as YYYY-MM-DD."),
+    ({**P, "disclosed_on": "2026-02-30"}, "disclosed_on", "Enter a real date as YYYY-MM-DD."),
+    ({**P, "cve": 12}, "cve", "Give this value as text."),
+    ({**P, "colour": "red"}, "colour", "Security incidents have no field 'colour'."),
+    ({}, "attack_vector", REQUIRED),
+    ({"attack_vector": None}, "attack_vector", REQUIRED),
+]
+
+
+@pytest.mark.parametrize(("values", "key", "message"), BAD_VALUES)
 def test_bad_values_are_400s_keyed_by_the_field(client_as, owner, security, values, key, message):
     UserFactory(username="gone", is_active=False)
     response = _declare(client_as(owner), type="security", custom_fields=values)
@@ -140,15 +147,17 @@ def test_core_and_custom_errors_come_back_together(client_as, owner, security):
     assert set(errors["custom_fields"]) == {"records_exposed", "attack_vector"}
 
 
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        ({"type": "nope"}, {"type": ["No incident type 'nope'."]}),
-        ({"type": 3}, {"type": ["Not a valid string."]}),
-        ({"custom_fields": {"cve": "x"}}, {"custom_fields": ["Custom fields belong to an incident type: choose one first."]}),
-        ({"type": "security", "custom_fields": ["phishing"]}, {"custom_fields": ['Expected a dictionary of items but got type "list".']}),
-    ],
-)  # fmt: skip
+NO_TYPE = "Custom fields belong to an incident type: choose one first."
+NOT_A_DICT = 'Expected a dictionary of items but got type "list".'
+BAD_TYPES = [
+    ({"type": "nope"}, {"type": ["No incident type 'nope'."]}),
+    ({"type": 3}, {"type": ["Not a valid string."]}),
+    ({"custom_fields": {"cve": "x"}}, {"custom_fields": [NO_TYPE]}),
+    ({"type": "security", "custom_fields": ["phishing"]}, {"custom_fields": [NOT_A_DICT]}),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), BAD_TYPES)
 def test_bad_types_are_400s(client_as, owner, security, body, expected):
     response = _declare(client_as(owner), **body)
     assert response.status_code == 400
@@ -158,7 +167,9 @@ def test_bad_types_are_400s(client_as, owner, security, body, expected):
 
 def test_a_bad_edit_saves_nothing(client_as, owner, security):
     client = client_as(owner)
-    reference = _declare(client, type="security", custom_fields={"attack_vector": "phishing"}).json()["reference"]
+    reference = _declare(client, type="security", custom_fields={"attack_vector": "phishing"}).json()[
+        "reference"
+    ]
     before = client.get(f"{URL}{reference}/").json()
     response = client.patch(
         f"{URL}{reference}/",
@@ -173,23 +184,34 @@ def test_a_bad_edit_saves_nothing(client_as, owner, security):
 
 def test_changing_the_type_asks_for_the_new_types_required_fields(client_as, owner, security, availability):
     client = client_as(owner)
-    reference = _declare(client, type="security", custom_fields={"attack_vector": "phishing"}).json()["reference"]
+    reference = _declare(client, type="security", custom_fields={"attack_vector": "phishing"}).json()[
+        "reference"
+    ]
     refused = client.patch(f"{URL}{reference}/", {"type": "availability"}, format="json")
     assert refused.json() == {
-        "custom_fields": {"customers_affected": ["Customers affected is required for Availability incidents."]}
+        "custom_fields": {
+            "customers_affected": ["Customers affected is required for Availability incidents."]
+        }
     }
     changed = client.patch(
-        f"{URL}{reference}/", {"type": "availability", "custom_fields": {"customers_affected": 40}}, format="json"
+        f"{URL}{reference}/",
+        {"type": "availability", "custom_fields": {"customers_affected": 40}},
+        format="json",
     )
     assert changed.status_code == 200
-    assert (changed.json()["type"], changed.json()["custom_fields"]) == ("availability", {"customers_affected": 40})
+    assert (changed.json()["type"], changed.json()["custom_fields"]) == (
+        "availability",
+        {"customers_affected": 40},
+    )
     cleared = client.patch(f"{URL}{reference}/", {"type": None}, format="json")
     assert (cleared.json()["type"], cleared.json()["custom_fields"]) == (None, {})
 
 
 def test_an_edit_that_leaves_the_type_alone_is_not_held_up_by_it(client_as, owner, security, admin_user):
     client = client_as(owner)
-    reference = _declare(client, type="security", custom_fields={"attack_vector": "phishing"}).json()["reference"]
+    reference = _declare(client, type="security", custom_fields={"attack_vector": "phishing"}).json()[
+        "reference"
+    ]
     # The admin adds a required field later: older incidents can still be edited otherwise.
     from incidents.taxonomy.services import incident_type_save
     from tests.taxonomy.conftest import SECURITY_FIELDS
@@ -207,10 +229,16 @@ def test_an_edit_that_leaves_the_type_alone_is_not_held_up_by_it(client_as, owne
 
 def test_a_retired_type_is_not_offered_but_kept(client_as, owner, security, admin_user):
     client = client_as(owner)
-    reference = _declare(client, type="security", custom_fields={"attack_vector": "phishing"}).json()["reference"]
+    reference = _declare(client, type="security", custom_fields={"attack_vector": "phishing"}).json()[
+        "reference"
+    ]
     from incidents.taxonomy.services import incident_type_save
 
-    incident_type_save(actor=admin_user, incident_type=security, values={"slug": "security", "name": "Security", "active": False})
+    incident_type_save(
+        actor=admin_user,
+        incident_type=security,
+        values={"slug": "security", "name": "Security", "active": False},
+    )
     assert _declare(client, type="security", custom_fields={"attack_vector": "phishing"}).json() == {
         "type": ["No incident type 'security'."]
     }
@@ -224,14 +252,19 @@ def test_a_private_incidents_values_stay_private(client_as, owner, outsider, sec
         client_as(owner), private=True, type="security", custom_fields={"attack_vector": "supply chain"}
     ).json()["reference"]
     assert client_as(outsider).get(f"{URL}{reference}/").status_code == 404
-    assert client_as(outsider).patch(f"{URL}{reference}/", {"custom_fields": {"cve": "x"}}, format="json").status_code == 404
+    assert (
+        client_as(outsider)
+        .patch(f"{URL}{reference}/", {"custom_fields": {"cve": "x"}}, format="json")
+        .status_code
+        == 404
+    )
     assert "supply chain" not in client_as(outsider).get(f"{URL}?q=Leaked").content.decode()
 
 
 def test_viewers_cannot_set_values(client_as, owner, viewer, security):
-    reference = _declare(client_as(owner), type="security", custom_fields={"attack_vector": "phishing"}).json()[
-        "reference"
-    ]
+    reference = _declare(
+        client_as(owner), type="security", custom_fields={"attack_vector": "phishing"}
+    ).json()["reference"]
     response = client_as(viewer).patch(f"{URL}{reference}/", {"custom_fields": {"cve": "x"}}, format="json")
     assert response.status_code == 403
     assert IncidentClassification.objects.get().values == {"attack_vector": "phishing"}
@@ -243,3 +276,18 @@ def test_the_schema_names_the_new_fields(client_as, owner, security):
     assert {"type", "custom_fields"} <= set(components["IncidentDetail"]["properties"])
     assert {"type", "custom_fields"} <= set(components["IncidentWriteRequest"]["properties"])
     assert "/api/v1/incident-types/" in schema["paths"]
+
+
+def test_the_history_shows_who_set_the_type_and_values(client_as, owner, security):
+    client = client_as(owner)
+    reference = _declare(client, type="security", custom_fields={"attack_vector": "phishing"}).json()[
+        "reference"
+    ]
+    client.patch(f"{URL}{reference}/", {"custom_fields": {"cve": "CVE-7"}}, format="json")
+    history = client.get(f"{URL}{reference}/history/").json()["results"]
+    typed = [entry for entry in history if entry["object_type"] == "incident type"]
+    assert [entry["action"] for entry in typed] == ["changed", "created"]
+    assert all(entry["actor"]["username"] == "olivia" for entry in typed)
+    created_changes = {change["field"]: change["after"] for change in typed[1]["changes"]}
+    assert created_changes["incident_type"] == "Security"
+    assert "CVE-7" in {change["field"]: change["after"] for change in typed[0]["changes"]}["values"]

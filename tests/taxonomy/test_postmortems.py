@@ -73,10 +73,14 @@ def test_a_required_section_of_the_type_blocks_review(owner, breach):
 def test_the_api_names_the_missing_sections(owner, breach, client_for):
     postmortem_generate(incident_id=breach.pk)
     client = client_for(owner)
-    response = client.post(f"/api/v1/incidents/{breach.reference}/postmortem/submit/", {}, content_type="application/json")
+    response = client.post(
+        f"/api/v1/incidents/{breach.reference}/postmortem/submit/", {}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["sections"] == ["Still empty: exposure."]
-    assert client.get(f"/api/v1/incidents/{breach.reference}/postmortem/").json()["missing_sections"] == ["exposure"]
+    assert client.get(f"/api/v1/incidents/{breach.reference}/postmortem/").json()["missing_sections"] == [
+        "exposure"
+    ]
 
 
 def test_an_incident_without_a_type_gets_the_default_template(owner, security):
@@ -112,9 +116,12 @@ def test_the_json_export_carries_the_type_and_values(owner, participant, breach,
     }
     postmortem_generate(incident_id=breach.pk)
     response = client_for(owner).get(f"/api/v1/incidents/{breach.reference}/postmortem/export/?format=json")
-    assert json.loads(b"".join(response.streaming_content) if response.streaming else response.content)[
-        "incident"
-    ]["type"] == "security"
+    assert (
+        json.loads(b"".join(response.streaming_content) if response.streaming else response.content)[
+            "incident"
+        ]["type"]
+        == "security"
+    )
 
 
 def test_an_export_without_a_type_says_so(owner, incident):
