@@ -30,6 +30,7 @@ class ExtensionForm(Protocol):
     """What the declare and edit pages need from an extension's form (a Django form)."""
 
     template_name: str
+    extension_keys: tuple[str, ...]  # the service's error keys it shows (dotted ones included)
 
     def is_valid(self) -> bool: ...
 

@@ -57,7 +57,7 @@ class IncidentTypeForm(forms.Form):
     template_name = "taxonomy/_incident_form.html"
     extension_keys = ("type", "custom_fields")
 
-    type = forms.ChoiceField(required=False, label="Incident type")
+    type = forms.ChoiceField(required=False, label="Type")
 
     def __init__(
         self,
@@ -67,6 +67,8 @@ class IncidentTypeForm(forms.Form):
         chosen: str | None = None,
     ) -> None:
         self.incident = incident
+        # A submission without the menu (a client posting only the core's fields) changes nothing here.
+        self.submitted = data is None or "type" in data
         current = classification_of(incident) if incident is not None else None
         self.current_type = current.incident_type if current is not None else None
         initial: dict[str, Any] = {"type": self.current_type.slug if self.current_type else ""}
@@ -99,12 +101,20 @@ class IncidentTypeForm(forms.Form):
 
     def service_data(self) -> dict[str, Any]:
         """The type and values in the API's terms; nothing when no type exists or none was chosen."""
-        if not self.has_types or (self.chosen_type is None and self.current_type is None):
+        if not self.submitted or not self.has_types:
             return {}
+        if self.chosen_type is None and self.current_type is None:
+            return {}
+        same_type = self.incident is not None and self.chosen_type == self.current_type
         values: dict[str, Any] = {}
         for custom_field in self.custom_fields:
-            value = self.cleaned_data.get(PREFIX + custom_field.key)
+            name = PREFIX + custom_field.key
+            if same_type and name not in self.changed_data:
+                continue  # kept as stored (a user since deactivated does not block the edit)
+            value = self.cleaned_data.get(name)
             values[custom_field.key] = value.isoformat() if isinstance(value, date) else value
+        if same_type and not values:
+            return {}
         return {"type": self.chosen_type.slug if self.chosen_type else None, "custom_fields": values}
 
     def add_service_error(self, key: str, message: str) -> None:

@@ -32,6 +32,7 @@ from incidents.taxonomy.models import (
 
 MAX_TEXT = 2000
 MAX_FIELDS = 50
+LARGEST = 10**15
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 FIELDS = "custom_fields"
 
@@ -55,19 +56,25 @@ def _number(raw: Any) -> int | float:
         raise ValidationError("Enter a number.")
     if isinstance(raw, int | float):
         number = raw
-    elif isinstance(raw, str):
+    elif isinstance(raw, str) and len(raw) <= 100:
         try:
             parsed = Decimal(raw.strip().replace(",", "")) if raw.strip() else None
         except InvalidOperation:
             parsed = None
         if parsed is None or not parsed.is_finite():
             raise ValidationError("Enter a number.")
+        # Before converting: int() of 1e999999999 would take the worker's memory and time.
+        # (`adjusted` is the exponent of the first digit: no arithmetic, so no decimal.Overflow.)
+        if parsed.adjusted() > 15:
+            raise ValidationError("Enter a number up to 10^15.")
+        if parsed.adjusted() < -30:
+            return 0
         number = int(parsed) if parsed == parsed.to_integral_value() else float(parsed)
     else:
         raise ValidationError("Enter a number.")
     if isinstance(number, float) and not math.isfinite(number):
         raise ValidationError("Enter a number.")
-    if abs(number) > 10**15:
+    if abs(number) > LARGEST:
         raise ValidationError("Enter a number up to 10^15.")
     if isinstance(number, float) and number.is_integer():
         return int(number)

@@ -113,6 +113,8 @@ BAD_VALUES = [
     ({**P, "records_exposed": "many"}, "records_exposed", "Enter a number."),
     ({**P, "records_exposed": True}, "records_exposed", "Enter a number."),
     ({**P, "records_exposed": "NaN"}, "records_exposed", "Enter a number."),
+    ({**P, "records_exposed": "1e999999999"}, "records_exposed", "Enter a number up to 10^15."),
+    ({**P, "records_exposed": 10**16}, "records_exposed", "Enter a number up to 10^15."),
     ({**P, "security_lead": "nobody"}, "security_lead", "No active user 'nobody'."),
     ({**P, "security_lead": "gone"}, "security_lead", "No active user 'gone'."),
     ({**P, "disclosed_on": "23/11/2026"}, "disclosed_on", "Enter a date as YYYY-MM-DD."),

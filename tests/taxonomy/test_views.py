@@ -14,6 +14,8 @@ from incidents.taxonomy.services import incident_type_save
 
 pytestmark = pytest.mark.django_db
 
+P = {"attack_vector": "phishing"}
+
 
 def _type_post(fields: list[dict[str, Any]], sections: list[dict[str, Any]], **values: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
@@ -233,6 +235,27 @@ def test_the_edit_form_shows_and_changes_the_values(client_for, owner, security)
     response = client.post(f"/incidents/{incident.reference}/edit/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert classification_for(user=owner, incident=incident).values == {"attack_vector": "supply chain"}
+
+
+def test_an_edit_posted_without_the_type_menu_keeps_the_type(client_for, owner, security):
+    from incidents.services import incident_declare
+
+    incident = incident_declare(
+        actor=owner, title="Keys leaked", severity="SEV1", extra={"type": "security", "custom_fields": P}
+    )
+    form = {
+        "version": incident.version,
+        "title": "Renamed",
+        "status": incident.status,
+        "severity": incident.severity,
+        "commander": "olivia",
+        "started_at": incident.started_at.strftime("%Y-%m-%dT%H:%M:%S"),
+        "detected_at": incident.detected_at.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    assert client_for(owner).post(f"/incidents/{incident.reference}/edit/", form).status_code == 302
+    classification = classification_for(user=owner, incident=incident)
+    assert classification is not None
+    assert classification.values == P
 
 
 def test_an_outsider_sees_nothing_of_a_private_incidents_values(client_for, owner, outsider, security):
