@@ -41,6 +41,9 @@ SUB_APP_API = (
     ("incidents.reminders", "incidents.reminders.api.urls"),
     ("incidents.insights", "incidents.insights.api_urls"),
     ("incidents.broadcasts", "incidents.broadcasts.api_urls"),
+    ("incidents.gitsync", "incidents.gitsync.api_urls"),
+    ("incidents.drafting", "incidents.drafting.api_urls"),
+    ("incidents.tickets", "incidents.tickets.api_urls"),
     ("incidents.taxonomy", "incidents.taxonomy.api_urls"),
 )
 

@@ -47,11 +47,26 @@ def client_ip_address(request: HttpRequest) -> str | None:
     return address
 
 
+def is_not_a_password(request: HttpRequest, credentials: dict[str, Any] | None) -> bool:
+    """django-axes' whitelist: an OpenID Connect callback carries no password to guess.
+
+    It is guarded by its one-time state and the provider's one-time code; counted as a failure
+    under username None, a few failed callbacks would lock everyone behind one address out of SSO.
+    """
+    return "nonce" in (credentials or {})
+
+
 class UserModelBackend(ModelBackend):
     """Django's ModelBackend, loading a session's user with their profile (timezone) in one query.
 
-    Inactive users get None, as ModelBackend's `user_can_authenticate` gives.
+    Inactive users get None, as ModelBackend's `user_can_authenticate` gives. Passwords are refused
+    while HINDSIGHT_LOCAL_LOGIN is off (the admin's login too); sessions already open stay valid.
     """
+
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> Any:
+        if not getattr(settings, "HINDSIGHT_LOCAL_LOGIN", True):
+            return None
+        return super().authenticate(request, *args, **kwargs)
 
     def get_user(self, user_id: Any) -> Any:
         user_model = get_user_model()

@@ -5,6 +5,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from incidents.sso.views import LoginView
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database answers, 503 when it does not."""
@@ -22,6 +24,10 @@ SUB_APPS = (
     "incidents.reminders",
     "incidents.postmortems",
     "incidents.importers",
+    "incidents.sso",
+    "incidents.gitsync",
+    "incidents.drafting",
+    "incidents.tickets",
     "incidents.taxonomy",
 )
 
@@ -29,7 +35,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

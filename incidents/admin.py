@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from typing import Any
 
 from django.contrib import admin, messages
@@ -20,6 +22,7 @@ from incidents.models import (
 )
 from incidents.services import action_restore, cause_restore
 from incidents.services.alert_sources import alert_source_token_issue
+from timeline.actors import Actor
 
 
 @admin.register(Service)
@@ -65,7 +68,7 @@ class SoftDeletedAdmin(SimpleHistoryAdmin):
         for row in queryset.filter(deleted_at__isnull=False):
             self.restore_row(row, actor=request.user)
 
-    def restore_row(self, row: Any, *, actor: Any) -> None:
+    def restore_row(self, row: Any, *, actor: Actor) -> None:
         raise NotImplementedError
 
 
@@ -77,7 +80,7 @@ class CauseAdmin(SoftDeletedAdmin):
     filter_horizontal = ["evidence"]
     actions = ["restore"]
 
-    def restore_row(self, row: Cause, *, actor: Any) -> None:
+    def restore_row(self, row: Cause, *, actor: Actor) -> None:
         cause_restore(cause=row, actor=actor)
 
 
@@ -89,7 +92,7 @@ class RemediationActionAdmin(SoftDeletedAdmin):
     raw_id_fields = ["incident", "owner", "deleted_by"]
     actions = ["restore"]
 
-    def restore_row(self, row: RemediationAction, *, actor: Any) -> None:
+    def restore_row(self, row: RemediationAction, *, actor: Actor) -> None:
         action_restore(action=row, actor=actor)
 
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from timeline.actors import Actor
+
 if TYPE_CHECKING:
     from incidents.models import Incident
 
@@ -25,6 +27,7 @@ class IncidentEventName(models.TextChoices):
     RESOLVED = "resolved", "Incident resolved"
     UPDATE_POSTED = "update_posted", "Status update posted"
     POSTMORTEM_PUBLISHED = "postmortem_published", "Postmortem published"
+    CAUSE_CONFIRMED = "cause_confirmed", "Cause confirmed"
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class IncidentEvent:
 
     name: str
     incident: Incident
-    actor: Any
+    actor: Actor
     key: str
     detail: dict[str, Any] = field(default_factory=dict)
 
@@ -42,7 +45,7 @@ EVENT_HOOKS: list[Callable[[IncidentEvent], None]] = []
 
 
 def incident_event_emit(
-    *, name: str, incident: Incident, actor: Any, key: str, detail: dict[str, Any] | None = None
+    *, name: str, incident: Incident, actor: Actor, key: str, detail: dict[str, Any] | None = None
 ) -> None:
     """Tell every registered hook that `name` happened to `incident` (call inside the transaction)."""
     event = IncidentEvent(name=name, incident=incident, actor=actor, key=key, detail=detail or {})

@@ -26,6 +26,7 @@ from django.utils import timezone
 from incidents.conf import hindsight_setting
 from incidents.models import Job
 from incidents.models.jobs import JobStatus
+from timeline.actors import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def job_enqueue(
     name: str,
     kwargs: dict[str, Any] | None = None,
     incident_id: int | None = None,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> Job:
     """Record a job and send it to the broker once the current transaction commits."""
     job = Job.objects.create(

@@ -19,6 +19,10 @@ Slots (the context each panel template gets is the page's own):
 - `incident_head`: under the incident page's header (`incident`), e.g. a follow button.
 - `incident_list`: between the incident list's filters and its results (`filterset`).
 - `status_page`: at the end of the public status page (no user).
+- `declare_form`: in the declare form, under the title (`form`).
+- `postmortem_side`: cards in the postmortem editor's sidebar (`incident`, `postmortem`, `can_edit`).
+- `postmortem_section`: under each section of the postmortem editor (`section`, `postmortem`,
+  `incident`, `can_edit`, `read_only`).
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ SLOTS = frozenset(
         "incident_head",
         "incident_list",
         "status_page",
+        "postmortem_side",
+        "declare_form",
+        "postmortem_section",
     }
 )
 

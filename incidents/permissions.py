@@ -2,38 +2,41 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from incidents.choices import Role
+from timeline.actors import Actor
 
 if TYPE_CHECKING:
     from incidents.models import Incident
 
 
-def _group_names(user: Any) -> set[str]:
+def _group_names(user: Actor) -> set[str]:
     # Cached on the user object: templates ask several times per page.
-    cached = getattr(user, "_hindsight_groups", None)
+    if user is None or not user.is_authenticated:
+        return set()
+    cached: set[str] | None = getattr(user, "_hindsight_groups", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True)) if user.is_authenticated else set()
-        user._hindsight_groups = cached
+        cached = set(user.groups.values_list("name", flat=True))
+        user._hindsight_groups = cached  # type: ignore[attr-defined]  # a per-request cache on the object
     return cached
 
 
-def is_admin(user: Any) -> bool:
+def is_admin(user: Actor) -> bool:
     """Return True for members of `admin` and for superusers."""
     if not user or not user.is_authenticated or not user.is_active:
         return False
     return bool(user.is_superuser) or Role.ADMIN in _group_names(user)
 
 
-def is_responder(user: Any) -> bool:
+def is_responder(user: Actor) -> bool:
     """Return True for those who may create and edit incidents (responders and admins)."""
     if not user or not user.is_authenticated or not user.is_active:
         return False
     return is_admin(user) or Role.RESPONDER in _group_names(user)
 
 
-def role_of(user: Any) -> str | None:
+def role_of(user: Actor) -> str | None:
     """Return the user's effective role; a signed-in user with no group is a viewer."""
     if not user or not user.is_authenticated:
         return None
@@ -44,7 +47,7 @@ def role_of(user: Any) -> str | None:
     return Role.VIEWER
 
 
-def can_view_incident(user: Any, incident: Incident) -> bool:
+def can_view_incident(user: Actor, incident: Incident) -> bool:
     """Return True if the user may see the incident (`Incident.objects.visible_to`'s rule)."""
     if not user or not user.is_authenticated or not user.is_active:
         return False
@@ -53,5 +56,5 @@ def can_view_incident(user: Any, incident: Incident) -> bool:
     return type(incident).objects.visible_to(user).filter(pk=incident.pk).exists()
 
 
-def can_edit_incident(user: Any, incident: Incident) -> bool:
+def can_edit_incident(user: Actor, incident: Incident) -> bool:
     return is_responder(user) and can_view_incident(user, incident)

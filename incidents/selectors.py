@@ -21,12 +21,13 @@ from incidents.models import (
     StatusUpdate,
 )
 from incidents.permissions import can_view_incident
+from timeline.actors import Actor
 
 # ASCII digits only ("²".isdigit() is true), and few enough to fit a bigint.
 _NUMERIC_ID = re.compile(r"[0-9]{1,18}")
 
 
-def incident_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Incident]:
+def incident_list(*, user: Actor, filters: dict[str, Any] | None = None) -> QuerySet[Incident]:
     """Return the incidents the user may see, newest first, with what lists show preloaded."""
     from incidents.filters import IncidentFilterSet
 
@@ -40,7 +41,7 @@ def incident_list(*, user: Any, filters: dict[str, Any] | None = None) -> QueryS
     return qs
 
 
-def incident_get(*, user: Any, reference: str | int) -> Incident | None:
+def incident_get(*, user: Actor, reference: str | int) -> Incident | None:
     """Return one visible incident by reference (`INC-12`), number or id, or None.
 
     One the user may not see is None, exactly as if it did not exist.
@@ -59,7 +60,7 @@ def incident_get(*, user: Any, reference: str | int) -> Incident | None:
     if incident is not None:
         # Found through the privacy rule for this user: later checks in this request need not ask
         # the database again (permissions.can_view_incident).
-        incident.visible_to_user_id = user.pk
+        incident.visible_to_user_id = user.pk if user is not None else None
     return incident
 
 
@@ -113,7 +114,7 @@ def people_names() -> list[str]:
     return names
 
 
-def original_of(*, user: Any, incident: Incident) -> Incident | None:
+def original_of(*, user: Actor, incident: Incident) -> Incident | None:
     """Return the incident this one duplicates, or None when there is none or the user may not see it."""
     if not incident.duplicate_of_id:
         return None
@@ -121,12 +122,12 @@ def original_of(*, user: Any, incident: Incident) -> Incident | None:
     return original if original is not None and can_view_incident(user, original) else None
 
 
-def active_incidents(*, user: Any) -> QuerySet[Incident]:
+def active_incidents(*, user: Actor) -> QuerySet[Incident]:
     return incident_list(user=user).filter(status__in=ACTIVE_STATUSES).order_by("severity", "-started_at")
 
 
 def related_incidents(
-    *, user: Any, incident: Incident, causes: list[Cause] | None = None
+    *, user: Actor, incident: Incident, causes: list[Cause] | None = None
 ) -> QuerySet[Incident]:
     """Return visible incidents sharing a service and a cause category with this one.
 
@@ -156,7 +157,7 @@ def related_incidents(
     )
 
 
-def cause_list(*, user: Any, incident: Incident) -> QuerySet[Cause]:
+def cause_list(*, user: Actor, incident: Incident) -> QuerySet[Cause]:
     return incident.causes.prefetch_related("evidence").order_by("created_at", "id")
 
 
@@ -170,13 +171,13 @@ def deleted_causes(*, incident: Incident) -> QuerySet[Cause]:
     )
 
 
-def cause_get(*, user: Any, pk: int, include_deleted: bool = False) -> Cause | None:
+def cause_get(*, user: Actor, pk: int, include_deleted: bool = False) -> Cause | None:
     manager = Cause.all_objects if include_deleted else Cause.objects
     return manager.visible_to(user).filter(pk=pk).first()
 
 
 def action_list(
-    *, user: Any, filters: dict[str, Any] | None = None, include_deleted: bool = False
+    *, user: Actor, filters: dict[str, Any] | None = None, include_deleted: bool = False
 ) -> QuerySet[RemediationAction]:
     """Return action items of incidents the user may see."""
     from incidents.filters import ActionFilterSet
@@ -198,11 +199,11 @@ def deleted_actions(*, incident: Incident) -> QuerySet[RemediationAction]:
     )
 
 
-def action_get(*, user: Any, pk: int, include_deleted: bool = False) -> RemediationAction | None:
+def action_get(*, user: Actor, pk: int, include_deleted: bool = False) -> RemediationAction | None:
     return action_list(user=user, include_deleted=include_deleted).filter(pk=pk).first()
 
 
-def status_update_list(*, user: Any, incident: Incident) -> QuerySet[StatusUpdate]:
+def status_update_list(*, user: Actor, incident: Incident) -> QuerySet[StatusUpdate]:
     return incident.updates.select_related("author").order_by("-posted_at", "-id")
 
 
@@ -220,7 +221,7 @@ def service_list() -> QuerySet[Service]:
     return Service.objects.order_by("name")
 
 
-def services_visible_to(user: Any) -> QuerySet[Service]:
+def services_visible_to(user: Actor) -> QuerySet[Service]:
     """Return the services the user may know of: marked public, or used by an incident they can see.
 
     Anonymous visitors (the status page) get the public ones and those of non-private incidents:
@@ -234,7 +235,7 @@ def services_visible_to(user: Any) -> QuerySet[Service]:
     return Service.objects.filter(Q(public=True) | used_by_visible).order_by("name")
 
 
-def job_get(*, user: Any, pk: Any) -> Job | None:
+def job_get(*, user: Actor, pk: Any) -> Job | None:
     """Return a job the user may poll: one they started, or one about an incident they can see."""
     if not user or not user.is_authenticated:
         return None

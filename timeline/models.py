@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from timeline.actors import Actor
 from timeline.choices import EventKind, EventSource
 
 
@@ -17,7 +18,7 @@ class TimelineEventQuerySet(models.QuerySet["TimelineEvent"]):
     def key(self) -> TimelineEventQuerySet:
         return self.filter(is_key=True)
 
-    def visible_to(self, user: Any) -> TimelineEventQuerySet:
+    def visible_to(self, user: Actor) -> TimelineEventQuerySet:
         """Return the events of incidents this user may see (the incident model's privacy rule).
 
         The incident model is reached through the foreign key, not imported: the timeline app sits

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from timeline.actors import actor_or_none, set_history_user
+from timeline.actors import Actor, actor_or_none, set_history_user
 from timeline.bounds import moment_error
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
@@ -85,7 +85,7 @@ def _validate(*, kind: str, body: str, occurred_at: datetime | None) -> dict[str
 def timeline_event_add(
     *,
     incident: Any,
-    actor: Any,
+    actor: Actor,
     kind: str = EventKind.NOTE,
     body: str,
     occurred_at: datetime | None = None,
@@ -119,7 +119,7 @@ class NewEntry:
     """One entry for `timeline_events_add_many`: what `timeline_event_add` takes for one, and,
     for a timeline restored from an export, when it was first recorded and last edited there."""
 
-    actor: Any
+    actor: Actor
     body: str
     kind: str = EventKind.NOTE
     occurred_at: datetime | None = None
@@ -173,7 +173,7 @@ def timeline_events_add_many(
 
 
 def system_event_add(
-    *, incident: Any, actor: Any, kind: str, body: str, occurred_at: datetime | None = None
+    *, incident: Any, actor: Actor, kind: str, body: str, occurred_at: datetime | None = None
 ) -> TimelineEvent:
     """Write an event Hindsight records itself (status, severity, role and milestone changes)."""
     return timeline_event_add(
@@ -187,7 +187,7 @@ def system_event_add(
 
 
 @transaction.atomic
-def timeline_event_update(*, event: TimelineEvent, actor: Any, data: dict[str, Any]) -> TimelineEvent:
+def timeline_event_update(*, event: TimelineEvent, actor: Actor, data: dict[str, Any]) -> TimelineEvent:
     """Edit an event. The previous text stays in its history."""
     if event.is_deleted:
         raise ValidationError({"event": "This entry was deleted."})
@@ -218,7 +218,7 @@ def timeline_event_update(*, event: TimelineEvent, actor: Any, data: dict[str, A
 
 
 @transaction.atomic
-def timeline_event_delete(*, event: TimelineEvent, actor: Any) -> TimelineEvent:
+def timeline_event_delete(*, event: TimelineEvent, actor: Actor) -> TimelineEvent:
     """Soft-delete an event: hidden everywhere, kept for admins, who can restore it.
 
     Entries Hindsight wrote itself cannot be deleted (PermissionDenied)."""
@@ -228,7 +228,7 @@ def timeline_event_delete(*, event: TimelineEvent, actor: Any) -> TimelineEvent:
 
 
 @transaction.atomic
-def timeline_event_restore(*, event: TimelineEvent, actor: Any) -> TimelineEvent:
+def timeline_event_restore(*, event: TimelineEvent, actor: Actor) -> TimelineEvent:
     """Undo a soft delete (admins only; the caller checks)."""
     restore(event, actor=actor)
     return event

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from timeline.actors import actor_or_none, set_history_user
+from timeline.actors import Actor, actor_or_none, set_history_user
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -42,7 +42,7 @@ class SoftDeletable(models.Model):
         return self.deleted_at is not None
 
 
-def soft_delete(instance: Any, *, actor: Any) -> None:
+def soft_delete(instance: Any, *, actor: Actor) -> None:
     """Hide `instance` (a row with `deleted_at` and `deleted_by`); the audit trail records who."""
     if instance.deleted_at is None:
         instance.deleted_at = timezone.now()
@@ -51,7 +51,7 @@ def soft_delete(instance: Any, *, actor: Any) -> None:
         instance.save(update_fields=["deleted_at", "deleted_by"])
 
 
-def restore(instance: Any, *, actor: Any) -> None:
+def restore(instance: Any, *, actor: Actor) -> None:
     """Undo a soft delete (admins only; the caller checks)."""
     if instance.deleted_at is not None:
         instance.deleted_at = None

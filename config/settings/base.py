@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "incidents.insights",
     "incidents.importers",
     "incidents.broadcasts",
+    "incidents.sso",
+    "incidents.gitsync",
+    "incidents.drafting",
+    "incidents.tickets",
     "incidents.taxonomy",
 ]
 
@@ -142,6 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "config.auth_backends.LoginRateLimitBackend",
     "config.auth_backends.UserModelBackend",
+    # Single sign-on (below): answers only the OpenID Connect callback, and only while it is set up.
+    "incidents.sso.backends.OidcBackend",
 ]
 # Login rate limiting (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
 # one IP address, that pair is locked out for AXES_COOLOFF_MINUTES. Keyed on the pair so that an
@@ -158,6 +164,8 @@ AXES_HTTP_RESPONSE_CODE = 429
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "config.auth_backends.client_ip_address"
 AXES_VERBOSE = False
+# Single sign-on callbacks are not password guesses: neither counted nor locked out.
+AXES_WHITELIST_CALLABLE = "config.auth_backends.is_not_a_password"
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere, so an injected
 # `<script>` or `onerror=` that got past the Markdown sanitiser still cannot run. Pages keep their
@@ -183,6 +191,28 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=(), interest-cohort=()"
 )
+
+# Single sign-on with OpenID Connect (incidents.sso, on mozilla-django-oidc). Off while OIDC_ISSUER
+# is unset. The provider's endpoints are read once from {OIDC_ISSUER}/.well-known/openid-configuration;
+# the OIDC_OP_*_ENDPOINT variables override them. Register https://<host>/oidc/callback/ there.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "single sign-on")  # "Sign in with <this>"
+OIDC_RP_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_SIGN_ALGO", "RS256")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))  # seconds per request to the provider
+# The claim naming the user's groups, and group=role pairs (highest role wins, none → viewer),
+# applied at every sign-in: e.g. OIDC_ROLE_MAP="sre-admins=admin,sre=responder".
+OIDC_ROLE_CLAIM = os.environ.get("OIDC_ROLE_CLAIM", "groups")
+OIDC_ROLE_MAP = os.environ.get("OIDC_ROLE_MAP", "")
+# false: the login page offers only single sign-on and password sign-ins are refused (API tokens work).
+HINDSIGHT_LOCAL_LOGIN = env_bool("HINDSIGHT_LOCAL_LOGIN", True)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -396,6 +426,33 @@ HINDSIGHT: dict[str, Any] = {
     "STATUS_SUBSCRIBE_PER_CLIENT": 20,  # …and per client address
     "STATUS_SUBSCRIBE_WINDOW": timedelta(hours=1),
     "STATUS_CONFIRM_MAX_AGE": timedelta(days=7),  # confirmation links expire
+    # Postmortems in Git (incidents.gitsync): off while GIT_REPOSITORY is empty.
+    "GIT_REPOSITORY": os.environ.get("HINDSIGHT_GIT_REPOSITORY", ""),  # a path, https:// or ssh:// URL
+    "GIT_BRANCH": os.environ.get("HINDSIGHT_GIT_BRANCH", "main"),
+    # HTTPS credentials (a token as the password) if not in the URL; SSH uses ~/.ssh/config.
+    "GIT_USERNAME": os.environ.get("HINDSIGHT_GIT_USERNAME", ""),
+    "GIT_PASSWORD": os.environ.get("HINDSIGHT_GIT_PASSWORD", ""),
+    "GIT_AUTHOR_NAME": os.environ.get("HINDSIGHT_GIT_AUTHOR_NAME", "Hindsight"),
+    "GIT_AUTHOR_EMAIL": os.environ.get("HINDSIGHT_GIT_AUTHOR_EMAIL", "hindsight@localhost"),
+    # A private incident's postmortem is never committed unless this is true.
+    "GIT_INCLUDE_PRIVATE": os.environ.get("HINDSIGHT_GIT_INCLUDE_PRIVATE", "").lower() in ("1", "true"),
+    # Where Hindsight keeps its bare mirror of the repository.
+    "GIT_DATA_DIR": os.environ.get("HINDSIGHT_GIT_DATA_DIR", str(BASE_DIR / "data" / "git")),
+    "GIT_WEBHOOK_SECRET": os.environ.get("HINDSIGHT_GIT_WEBHOOK_SECRET", ""),
+    # Drafting postmortem sections with an AI model (incidents.drafting): off unless a base URL and
+    # a model are set. Any OpenAI-compatible Chat Completions endpoint (Ollama, vLLM, llama.cpp, …).
+    "LLM_BASE_URL": os.environ.get("HINDSIGHT_LLM_BASE_URL", "").strip(),
+    "LLM_MODEL": os.environ.get("HINDSIGHT_LLM_MODEL", "").strip(),
+    "LLM_API_KEY": os.environ.get("HINDSIGHT_LLM_API_KEY", ""),
+    # The admin vouches the endpoint runs on their own infrastructure: only then are private
+    # incidents sent to it.
+    "LLM_LOCAL": env_bool("HINDSIGHT_LLM_LOCAL", False),
+    "LLM_TIMEOUT": float(os.environ.get("HINDSIGHT_LLM_TIMEOUT", "120")),  # seconds per call (< task limit)
+    "LLM_MAX_ATTEMPTS": 4,  # a failing call is retried with backoff, then recorded as failed
+    "LLM_MAX_RECORD_ITEMS": 400,  # timeline entries sent at most (key entries first)
+    # Ticket sync with GitHub, GitLab and Jira (incidents.tickets).
+    "TICKETS_TIMEOUT": 10,  # seconds per call to a tracker
+    "TICKETS_MAX_ATTEMPTS": 6,  # creating a ticket is given up after this many failed tries
 }
 
 # Each 4xx is one line: django.request logs it (without the traceback Django attaches to a

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from incidents.api.fields import utc_iso
 from incidents.permissions import is_admin
+from timeline.actors import Actor
 
 DELETED = OpenApiParameter(
     "deleted",
@@ -79,7 +80,7 @@ class RestoreMixin(viewsets.GenericViewSet):
     def deleted_row(self, id: str) -> Model:
         raise NotImplementedError
 
-    def restore_row(self, row: Any, *, actor: Any) -> Model:
+    def restore_row(self, row: Any, *, actor: Actor) -> Model:
         raise NotImplementedError
 
     @action(detail=True, methods=["post"])

@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 
 from incidents import selectors
 from incidents.models import Incident
+from timeline.actors import Actor
 
 # Only ASCII digits: "²".isdigit() is true, but int("²") is not a number a client meant.
 _ID = re.compile(r"[0-9]{1,19}")
@@ -26,7 +27,7 @@ def parse_id(value: Any) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def incident_or_404(user: Any, value: Any) -> Incident:
+def incident_or_404(user: Actor, value: Any) -> Incident:
     """Return the visible incident named by `INC-12` or its numeric id."""
     text = str(value).strip()
     incident = None

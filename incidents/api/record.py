@@ -27,6 +27,7 @@ from incidents.api.serializers import (
 from incidents.api.views import NESTED_INCIDENT_ID, OBJECT_ID, IncidentChildViewSet
 from incidents.filters import ActionFilterSet
 from incidents.models import Cause, RemediationAction, StatusUpdate
+from timeline.actors import Actor
 
 # ---------------------------------------------------------------- causes
 
@@ -109,7 +110,7 @@ class CauseViewSet(RestoreMixin):
     def deleted_row(self, id: str) -> Cause:
         return self._cause(id, include_deleted=True)
 
-    def restore_row(self, row: Cause, *, actor: Any) -> Cause:
+    def restore_row(self, row: Cause, *, actor: Actor) -> Cause:
         return services.cause_restore(cause=row, actor=actor)
 
     def retrieve(self, request: Request, id: str) -> Response:
@@ -239,7 +240,7 @@ class ActionViewSet(RestoreMixin):
     def deleted_row(self, id: str) -> RemediationAction:
         return self._action(id, include_deleted=True)
 
-    def restore_row(self, row: RemediationAction, *, actor: Any) -> RemediationAction:
+    def restore_row(self, row: RemediationAction, *, actor: Actor) -> RemediationAction:
         return services.action_restore(action=row, actor=actor)
 
     def list(self, request: Request) -> Response:

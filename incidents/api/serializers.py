@@ -35,12 +35,13 @@ from incidents.models import Cause, Incident, Job, Profile, RemediationAction, S
 from incidents.models.jobs import JobStatus
 from incidents.permissions import can_view_incident
 from incidents.selectors import incident_roles
+from timeline.actors import Actor
 
 # People are read by username; null when nobody (a webhook's incident has no reporter).
 NULLABLE_USERNAME = serializers.CharField(allow_null=True, help_text="A username, or null.")
 
 
-def username_of(user: Any) -> str | None:
+def username_of(user: Actor) -> str | None:
     return user.get_username() if user is not None else None
 
 

@@ -24,6 +24,7 @@ from incidents.api.views import NESTED_INCIDENT_ID, OBJECT_ID, IncidentChildView
 from incidents.services.common import require_edit
 from timeline import selectors as timeline_selectors
 from timeline import services as timeline_services
+from timeline.actors import Actor
 from timeline.choices import HUMAN_KINDS, EventKind, EventSource
 from timeline.models import TimelineEvent
 
@@ -196,5 +197,5 @@ class TimelineEventViewSet(RestoreMixin):
     def deleted_row(self, id: str) -> TimelineEvent:
         return self._event(id, include_deleted=True)
 
-    def restore_row(self, row: TimelineEvent, *, actor: Any) -> TimelineEvent:
+    def restore_row(self, row: TimelineEvent, *, actor: Actor) -> TimelineEvent:
         return timeline_services.timeline_event_restore(event=row, actor=actor)

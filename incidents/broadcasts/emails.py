@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core import signing
@@ -12,6 +12,9 @@ from django.urls import reverse
 
 from incidents.markdown import render_markdown
 from incidents.models import Incident, StatusUpdate
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 from .models import StatusSubscriber
 
@@ -35,7 +38,7 @@ def _message(
     return email
 
 
-def follower_email(*, user: Any, message: dict[str, Any], delivery_id: int) -> EmailMultiAlternatives:
+def follower_email(*, user: User, message: dict[str, Any], delivery_id: int) -> EmailMultiAlternatives:
     """What a follower gets by email: the headline, the update text, a link, how to stop."""
     return _message(
         "follow",

@@ -8,7 +8,7 @@ that rolled back. Sending happens in the jobs (`incidents/broadcasts/handlers.py
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +21,10 @@ from incidents.events import IncidentEvent, IncidentEventName
 from incidents.jobs import job_enqueue
 from incidents.models import Incident, Service
 from incidents.permissions import can_view_incident
+from timeline.actors import Actor, actor_or_none
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 from .models import (
     BroadcastDelivery,
@@ -52,6 +56,8 @@ def event_message(event: IncidentEvent) -> dict[str, Any]:
     elif event.name == IncidentEventName.POSTMORTEM_PUBLISHED:
         headline = f"Postmortem published for {ref}: {title}"
         url = absolute_url(reverse("postmortem-editor", args=[ref]))
+    elif event.name == IncidentEventName.CAUSE_CONFIRMED:
+        headline = f"{ref} cause confirmed ({detail.get('category')}): {title}"
     else:
         audience = "Public" if detail.get("audience") == Audience.PUBLIC else "Internal"
         headline = f"{ref} {audience.lower()} update ({detail.get('status')}): {title}"
@@ -175,48 +181,50 @@ def _clean_channels(channels: Any) -> list[str]:
     return clean
 
 
-def _require_user(user: Any) -> None:
-    if not user or not user.is_authenticated or not user.is_active:
+def _require_user(user: Actor) -> User:
+    signed_in = actor_or_none(user)
+    if signed_in is None or not signed_in.is_active:
         raise PermissionDenied("Sign in to follow.")
+    return signed_in
 
 
 @transaction.atomic
 def follow(
-    *, user: Any, incident: Incident | None = None, service: Service | None = None, channels: Any = None
+    *, user: Actor, incident: Incident | None = None, service: Service | None = None, channels: Any = None
 ) -> list[str]:
     """Follow an incident or a service on the given channels (replacing earlier choices)."""
-    _require_user(user)
+    follower = _require_user(user)
     if (incident is None) == (service is None):
         raise ValidationError("Follow either an incident or a service.")
-    if incident is not None and not can_view_incident(user, incident):
+    if incident is not None and not can_view_incident(follower, incident):
         raise PermissionDenied("You cannot see this incident.")
     clean = _clean_channels(channels)
-    if clean and not user.email and SubscriptionChannel.EMAIL in clean:
+    if clean and not follower.email and SubscriptionChannel.EMAIL in clean:
         raise ValidationError({"channels": "Add an email address to your account to follow by email."})
     target = {"incident": incident} if incident is not None else {"service": service}
-    Subscription.objects.filter(user=user, **target).exclude(channel__in=clean).delete()
+    Subscription.objects.filter(user=follower, **target).exclude(channel__in=clean).delete()
     for channel in clean:
         try:
             with transaction.atomic():
-                Subscription.objects.get_or_create(user=user, channel=channel, **target)
+                Subscription.objects.get_or_create(user=follower, channel=channel, **target)
         except IntegrityError:
             pass  # a concurrent follow wrote the same row
     return clean
 
 
 @transaction.atomic
-def unfollow(*, user: Any, incident: Incident | None = None, service: Service | None = None) -> int:
+def unfollow(*, user: Actor, incident: Incident | None = None, service: Service | None = None) -> int:
     """Stop following an incident or a service on every channel; return how many rows went."""
-    _require_user(user)
+    follower = _require_user(user)
     if (incident is None) == (service is None):
         raise ValidationError("Unfollow either an incident or a service.")
     target = {"incident": incident} if incident is not None else {"service": service}
-    deleted, _ = Subscription.objects.filter(user=user, **target).delete()
+    deleted, _ = Subscription.objects.filter(user=follower, **target).delete()
     return deleted
 
 
 def following_channels(
-    *, user: Any, incident: Incident | None = None, service: Service | None = None
+    *, user: Actor, incident: Incident | None = None, service: Service | None = None
 ) -> list[str]:
     """Return the channels on which the user follows the incident or service (empty: not following)."""
     if not user or not user.is_authenticated:

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from incidents.importers.common import obj
+from timeline.actors import Actor
 from timeline.choices import HUMAN_KINDS, EventSource
 from timeline.models import TimelineEvent
 from timeline.services import timeline_event_add
@@ -136,7 +137,7 @@ class ReviewedLine:
 
 
 @transaction.atomic
-def chat_lines_save(*, incident: Any, actor: Any, lines: list[ReviewedLine]) -> int:
+def chat_lines_save(*, incident: Any, actor: Actor, lines: list[ReviewedLine]) -> int:
     """Add the kept lines as `import` entries at their own times; lines saved before are skipped.
 
     One transaction: a line the timeline refuses (a time in the future, say) saves none of them.

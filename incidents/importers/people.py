@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from incidents.importers.models import PlaceholderPerson
 from incidents.importers.records import PersonRef
+from timeline.actors import Actor
 
 
 class People:
@@ -121,7 +122,7 @@ _PERSON_FIELDS = [
 
 
 @transaction.atomic
-def placeholder_merge(*, placeholder: PlaceholderPerson, into: Any, actor: Any) -> int:
+def placeholder_merge(*, placeholder: PlaceholderPerson, into: Any, actor: Actor) -> int:
     """Give everything the stand-in did to the real user `into`; return how many rows moved.
 
     The stand-in is then deactivated; the placeholder row remembers the merge so later imports of

@@ -13,6 +13,7 @@ from incidents.importers.base import Importer
 from incidents.importers.people import People
 from incidents.importers.records import RecordError
 from incidents.importers.writer import CREATED, UNCHANGED, UPDATED, record_write
+from timeline.actors import Actor
 
 # Rows kept in a report's lists; the counts are always complete.
 REPORT_ROWS = 500
@@ -71,7 +72,7 @@ def import_run(
     *,
     importer: Importer,
     path: Path,
-    actor: Any = None,
+    actor: Actor = None,
     dry_run: bool = False,
     force: bool = False,
     progress: Callable[[ImportReport], None] | None = None,
@@ -113,7 +114,7 @@ def _failed(error: RecordError) -> ReportRow:
     return ReportRow(outcome="failed", record=error.record, field=error.field, message=error.message)
 
 
-def _rehearse(record: Any, actor: Any, people: People, force: bool) -> tuple[str, str]:
+def _rehearse(record: Any, actor: Actor, people: People, force: bool) -> tuple[str, str]:
     outcome: list[tuple[str, str]] = []
     try:
         with transaction.atomic():

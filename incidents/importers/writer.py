@@ -39,6 +39,7 @@ from incidents.services import (
     incident_declare,
     incident_update,
 )
+from timeline.actors import Actor, actor_or_none
 from timeline.choices import EventSource
 from timeline.models import TimelineEvent
 from timeline.services import NewEntry, timeline_event_update, timeline_events_add_many
@@ -102,7 +103,7 @@ def _blame(record: SourceRecord, prefix: str = "") -> Iterator[None]:
         raise _as_record_error(record, prefix, error) from error
 
 
-def record_write(*, record: SourceRecord, actor: Any, people: People, force: bool = False) -> WriteResult:
+def record_write(*, record: SourceRecord, actor: Actor, people: People, force: bool = False) -> WriteResult:
     """Write one record in its own transaction; raise RecordError (writing nothing) if it fails."""
     record.check()
     fingerprint = record.fingerprint()
@@ -124,7 +125,7 @@ def record_write(*, record: SourceRecord, actor: Any, people: People, force: boo
                     external_id=record.external_id,
                     incident=incident,
                     url=record.url[:500],
-                    imported_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    imported_by=actor_or_none(actor),
                     fingerprint=fingerprint,
                 )
                 outcome = CREATED
@@ -155,7 +156,7 @@ def _times(record: SourceRecord) -> dict[str, Any]:
     return times
 
 
-def _declare(record: SourceRecord, actor: Any, people: People) -> Incident:
+def _declare(record: SourceRecord, actor: Actor, people: People) -> Incident:
     commander = people.user(record.commander)
     with _blame(record):
         return incident_declare(
@@ -173,7 +174,7 @@ def _declare(record: SourceRecord, actor: Any, people: People) -> Incident:
         )
 
 
-def _update(record: SourceRecord, incident: Incident, actor: Any, people: People) -> Incident:
+def _update(record: SourceRecord, incident: Incident, actor: Actor, people: People) -> Incident:
     wanted: dict[str, Any] = {
         "title": record.title,
         "severity": record.severity,
@@ -199,7 +200,7 @@ def _update(record: SourceRecord, incident: Incident, actor: Any, people: People
         return incident_update(incident=incident, actor=actor, data=changed)
 
 
-def _participants(record: SourceRecord, incident: Incident, actor: Any, people: People) -> None:
+def _participants(record: SourceRecord, incident: Incident, actor: Actor, people: People) -> None:
     present = set(incident.participants.values_list("pk", flat=True))
     for person in record.participants:
         user = people.user(person)
@@ -269,7 +270,7 @@ def _links(incident: Incident, kind: str) -> dict[str, ImportedRecord]:
     }
 
 
-def _causes(record: SourceRecord, incident: Incident, actor: Any) -> None:
+def _causes(record: SourceRecord, incident: Incident, actor: Actor) -> None:
     links = _links(incident, ImportedKind.CAUSE)
     for index, item in enumerate(record.causes):
         key = f"{record.external_id}:{item.external_id}"
@@ -291,7 +292,7 @@ def _causes(record: SourceRecord, incident: Incident, actor: Any) -> None:
                     cause_update(cause=cause, actor=actor, data=changed)
 
 
-def _actions(record: SourceRecord, incident: Incident, actor: Any, people: People) -> None:
+def _actions(record: SourceRecord, incident: Incident, actor: Actor, people: People) -> None:
     links = _links(incident, ImportedKind.ACTION)
     for index, item in enumerate(record.actions):
         key = f"{record.external_id}:{item.external_id}"
@@ -340,7 +341,7 @@ def _link(
     )
 
 
-def _sections(record: SourceRecord, incident: Incident, actor: Any) -> None:
+def _sections(record: SourceRecord, incident: Incident, actor: Actor) -> None:
     if not record.sections:
         return
     postmortem = postmortem_ensure(incident=incident)

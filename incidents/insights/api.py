@@ -1,4 +1,5 @@
-"""GET /api/v1/insights/ (the insights figures) and GET /api/v1/incidents/{id}/similar/."""
+"""GET /api/v1/insights/ (the insights figures), GET /api/v1/incidents/{id}/similar/ and
+GET /api/v1/incidents/{id}/fixes-not-held/."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from incidents.api.pagination import PageNumberPagination
 from incidents.api.views import INCIDENT_ID
 from incidents.insights.forms import filter_form
 from incidents.insights.metrics import compute_insights
+from incidents.insights.repeats import FixNotHeldView, fixes_not_held_for
 from incidents.insights.similar import SimilarIncident, similar_incidents
 
 
@@ -92,3 +94,45 @@ class SimilarIncidentsView(APIView):
         page = paginator.paginate_queryset(matches, request, view=self)
         data = SimilarIncidentSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
+
+
+class FixNotHeldActionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    completed_at = serializers.DateTimeField()
+    owner = serializers.CharField(source="owner.username", allow_null=True, default=None)
+
+
+class FixNotHeldSerializer(serializers.Serializer):
+    direction = serializers.SerializerMethodField(
+        help_text="`repeats`: this incident repeats `incident`; `repeated_by`: `incident` repeats this one."
+    )
+    incident = serializers.CharField(source="other.reference", help_text="The other incident's reference.")
+    title = serializers.CharField(source="other.title")
+    started_at = serializers.DateTimeField(source="other.started_at")
+    category = serializers.CharField(source="link.category", help_text="The confirmed cause's category.")
+    detected_at = serializers.DateTimeField(source="link.detected_at")
+    actions = FixNotHeldActionSerializer(
+        many=True, help_text="The earlier incident's done repair/prevent items that did not hold."
+    )
+
+    def get_direction(self, item: FixNotHeldView) -> str:
+        return "repeats" if item.repeats else "repeated_by"
+
+
+class FixesNotHeldView(APIView):
+    @extend_schema(
+        summary="Fixes that did not hold",
+        description=(
+            "Earlier incidents this one repeats (a confirmed cause matching a shared service and the "
+            "cause category, after their repair/prevent items were done), and later incidents that "
+            "repeat this one. Only incidents you may see are listed."
+        ),
+        parameters=[INCIDENT_ID],
+        responses={200: FixNotHeldSerializer(many=True), **errors(404)},
+    )
+    def get(self, request: Request, id: str) -> Response:
+        incident = incident_or_404(request.user, id)
+        items = fixes_not_held_for(user=request.user, incident=incident)
+        return Response(FixNotHeldSerializer(items, many=True).data)

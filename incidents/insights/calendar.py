@@ -8,7 +8,6 @@ feed lists the user's open items in incidents the user can still see.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,9 +23,11 @@ from incidents.choices import OPEN_ACTION_STATUSES
 from incidents.insights.links import incident_path
 from incidents.models import Profile, RemediationAction
 from incidents.services.accounts import calendar_token_reset, profile_for
+from incidents.services.common import require_user
+from timeline.actors import Actor
 
 
-def calendar_for(*, user: Any, base_url: str) -> Calendar:
+def calendar_for(*, user: Actor, base_url: str) -> Calendar:
     """Return the calendar of the user's open action items (one all-day event on each due date)."""
     calendar = Calendar()
     calendar.add("prodid", "-//Hindsight//Action items//EN")
@@ -34,7 +35,7 @@ def calendar_for(*, user: Any, base_url: str) -> Calendar:
     calendar.add("x-wr-calname", "Hindsight action items")
     actions = (
         selectors.action_list(user=user)
-        .filter(owner=user, status__in=OPEN_ACTION_STATUSES)
+        .filter(owner=require_user(user), status__in=OPEN_ACTION_STATUSES)
         .order_by("due_date", "id")
     )
     stamp = timezone.now()

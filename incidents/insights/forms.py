@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from incidents import selectors
 from incidents.choices import Severity
 from incidents.models import Service
+from timeline.actors import Actor
 from timeline.bounds import range_error
 
 
@@ -69,7 +70,7 @@ class InsightsFilterForm(forms.Form):
     severity = forms.CharField(required=False, help_text="SEV1…SEV4; several separated by commas.")
     service = forms.CharField(required=False, max_length=100)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
@@ -127,7 +128,7 @@ def _end_of(value: date | datetime | None) -> datetime | None:
     return datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def filter_form(data: Any, *, user: Any) -> InsightsFilterForm:
+def filter_form(data: Any, *, user: Actor) -> InsightsFilterForm:
     """Bind a form to query parameters, joining repeated `severity` values."""
     values: dict[str, str] = {}
     for key in ("since", "until", "service"):

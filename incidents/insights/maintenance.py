@@ -21,6 +21,7 @@ from incidents import selectors
 from incidents.models import Service
 from incidents.permissions import is_responder
 from incidents.services.common import check_text, set_history_user
+from timeline.actors import Actor, actor_or_none
 
 from .models import Maintenance, MaintenanceState
 
@@ -29,7 +30,7 @@ COMPLETED_SHOWN_DAYS = 90
 MAX_WINDOW = timedelta(days=31)
 
 
-def _require_responder(actor: Any) -> None:
+def _require_responder(actor: Actor) -> None:
     if not is_responder(actor):
         raise PermissionDenied("Only responders and admins can schedule maintenance.")
 
@@ -67,7 +68,7 @@ def check_window(errors: dict[str, str], starts_at: Any, ends_at: Any) -> None:
 @transaction.atomic
 def maintenance_schedule(
     *,
-    actor: Any,
+    actor: Actor,
     title: str,
     starts_at: datetime,
     ends_at: datetime,
@@ -91,7 +92,7 @@ def maintenance_schedule(
         description=description.strip(),
         starts_at=starts_at,
         ends_at=ends_at,
-        created_by=actor,
+        created_by=actor_or_none(actor),
     )
     set_history_user(maintenance, actor)
     maintenance.save()
@@ -100,7 +101,7 @@ def maintenance_schedule(
 
 
 @transaction.atomic
-def maintenance_start(*, actor: Any, maintenance: Maintenance, now: datetime | None = None) -> Maintenance:
+def maintenance_start(*, actor: Actor, maintenance: Maintenance, now: datetime | None = None) -> Maintenance:
     """Mark announced maintenance as started now (earlier than planned); in progress stays so."""
     _require_responder(actor)
     now = now or timezone.now()
@@ -116,7 +117,9 @@ def maintenance_start(*, actor: Any, maintenance: Maintenance, now: datetime | N
 
 
 @transaction.atomic
-def maintenance_complete(*, actor: Any, maintenance: Maintenance, now: datetime | None = None) -> Maintenance:
+def maintenance_complete(
+    *, actor: Actor, maintenance: Maintenance, now: datetime | None = None
+) -> Maintenance:
     """Mark maintenance in progress as completed now; completing it twice changes nothing."""
     _require_responder(actor)
     now = now or timezone.now()
@@ -133,7 +136,7 @@ def maintenance_complete(*, actor: Any, maintenance: Maintenance, now: datetime 
 
 @transaction.atomic
 def maintenance_reschedule(
-    *, actor: Any, maintenance: Maintenance, starts_at: datetime, ends_at: datetime
+    *, actor: Actor, maintenance: Maintenance, starts_at: datetime, ends_at: datetime
 ) -> Maintenance:
     """Move a window that has not completed (work that runs over gets a later end)."""
     _require_responder(actor)

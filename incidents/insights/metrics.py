@@ -31,6 +31,7 @@ from incidents.insights import recurrence
 from incidents.insights.forms import InsightsFilters
 from incidents.insights.stats import summary
 from incidents.models import Cause, Incident, RemediationAction
+from timeline.actors import Actor
 
 METRICS = ("time_to_detect", "time_to_acknowledge", "time_to_mitigate", "time_to_resolve")
 MILESTONE_OF = {
@@ -45,7 +46,7 @@ ENDED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 QUALITY_LIST_LIMIT = 100
 
 
-def insight_incidents(*, user: Any, filters: InsightsFilters | None = None) -> QuerySet[Incident]:
+def insight_incidents(*, user: Actor, filters: InsightsFilters | None = None) -> QuerySet[Incident]:
     """Return the countable incidents the user may see, narrowed by the filters."""
     qs = Incident.objects.countable().visible_to(user)
     if filters is None:
@@ -95,7 +96,7 @@ def _seconds(start: datetime, end: datetime | None) -> int | None:
 
 
 def compute_insights(
-    *, user: Any, filters: InsightsFilters | None = None, now: datetime | None = None
+    *, user: Actor, filters: InsightsFilters | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
     """Return every insights figure for the user and filters, as JSON-ready data."""
     now = now or timezone.now()
@@ -181,6 +182,10 @@ def compute_insights(
         "causes": _causes(incidents, months),
         "actions": _actions(incidents),
         "fixes": _fixes(user=user, incidents=incidents),
+        "repeats": {
+            **recurrence.repeat_rate(user=user, incidents=incidents),
+            "by_action_kind": recurrence.repeats_by_kind(user=user, incidents=incidents),
+        },
         "data_quality": {**quality, "incidents": flagged},
     }
 
@@ -258,8 +263,8 @@ def _actions(incidents: QuerySet[Incident]) -> dict[str, Any]:
     return {**totals, "by_owner": by_owner}
 
 
-def _fixes(*, user: Any, incidents: QuerySet[Incident]) -> dict[str, Any]:
-    """Did the fixes work: done prevent/mitigate items, held or followed by a recurrence."""
+def _fixes(*, user: Actor, incidents: QuerySet[Incident]) -> dict[str, Any]:
+    """Did the fixes work: done repair/prevent items, held or followed by a recurrence."""
     actions = list(recurrence.fix_actions(incidents=incidents).order_by("-completed_at", "-id"))
     outcomes = recurrence.fix_outcomes(user=user, actions=actions)
     recurred = [

@@ -76,3 +76,30 @@ class Maintenance(models.Model):
     def finished_at(self) -> datetime:
         """When the work ended: marked complete, or the end of its window."""
         return self.completed_at or self.ends_at
+
+
+class FixNotHeld(models.Model):
+    """A confirmed cause of `incident` matches `earlier` (a service and the cause category) after
+    `earlier`'s repair/prevent items were done: the fix did not hold.
+
+    Written once per pair by the `insights.fixes_not_held` job (`incidents/insights/repeats.py`);
+    shown on both incident pages to readers who may see both.
+    """
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    earlier = models.ForeignKey("incidents.Incident", on_delete=models.CASCADE, related_name="+")
+    cause = models.ForeignKey("incidents.Cause", on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=30)
+    # The earlier incident's done repair/prevent items that were meant to stop this.
+    actions = models.ManyToManyField("incidents.RemediationAction", related_name="+")
+    detected_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        verbose_name = "fix that did not hold"
+        verbose_name_plural = "fixes that did not hold"
+        constraints = [models.UniqueConstraint(fields=["incident", "earlier"], name="fix_not_held_once")]
+        indexes = [models.Index(fields=["earlier"], name="fix_not_held_earlier")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} repeats {self.earlier_id}"

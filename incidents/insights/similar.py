@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents import selectors
 from incidents.choices import CauseStatus
 from incidents.insights.recurrence import related_incidents
-from incidents.models import Cause, Incident
+from incidents.models import Cause, Incident, Service
 from incidents.postmortems.choices import PostmortemStatus
 from incidents.postmortems.models import Postmortem
+from timeline.actors import Actor
 
 CANDIDATES = 500  # the most recent earlier incidents that share something are compared
 MIN_TITLE_SIMILARITY = 0.2
@@ -69,12 +72,55 @@ def _categories(incident_ids: list[int]) -> dict[int, set[str]]:
     return found
 
 
-def similar_incidents(*, user: Any, incident: Incident, limit: int = 20) -> list[SimilarIncident]:
+def similar_incidents(*, user: Actor, incident: Incident, limit: int = 20) -> list[SimilarIncident]:
     """Return earlier incidents like this one that `user` may see, best match first."""
-    services = {service.pk: service.name for service in incident.services.all()}
-    categories = _categories([incident.pk]).get(incident.pk, set())
-    own_words = words(f"{incident.title} {incident.summary}")
+    family = Q(pk=incident.pk) | Q(duplicate_of=incident)
+    if incident.duplicate_of_id:
+        family |= Q(pk=incident.duplicate_of_id) | Q(duplicate_of_id=incident.duplicate_of_id)
+    return _ranked(
+        user=user,
+        services={service.pk: service.name for service in incident.services.all()},
+        categories=_categories([incident.pk]).get(incident.pk, set()),
+        own_words=words(f"{incident.title} {incident.summary}"),
+        before=incident.started_at,
+        exclude=family,
+        recurrences={other.pk for other in related_incidents(user=user, incident=incident)},
+        limit=limit,
+    )
 
+
+def similar_to_draft(
+    *, user: Actor, title: str, summary: str = "", services: Iterable[str] = (), limit: int = 5
+) -> list[SimilarIncident]:
+    """Return past incidents like one being declared (its title, summary and service names so far)."""
+    names = [name.strip() for name in services if name and name.strip()]
+    known = dict(Service.objects.filter(name__in=names).values_list("pk", "name")) if names else {}
+    own_words = words(f"{title} {summary}")
+    if not own_words and not known:
+        return []
+    return _ranked(
+        user=user,
+        services=known,
+        categories=set(),
+        own_words=own_words,
+        before=timezone.now(),
+        exclude=Q(pk__in=[]),
+        recurrences=set(),
+        limit=limit,
+    )
+
+
+def _ranked(
+    *,
+    user: Actor,
+    services: dict[int, str],
+    categories: set[str],
+    own_words: set[str],
+    before: datetime,
+    exclude: Q,
+    recurrences: set[int],
+    limit: int,
+) -> list[SimilarIncident]:
     shares = Q(pk__in=[])
     if services:
         shares |= Q(services__in=list(services))
@@ -82,13 +128,10 @@ def similar_incidents(*, user: Any, incident: Incident, limit: int = 20) -> list
         shares |= Q(causes__category__in=categories) & ~Q(causes__status=CauseStatus.RULED_OUT)
     for word in sorted(own_words, key=len, reverse=True)[:8]:
         shares |= Q(title__icontains=word)
-    family = Q(pk=incident.pk) | Q(duplicate_of=incident)
-    if incident.duplicate_of_id:
-        family |= Q(pk=incident.duplicate_of_id) | Q(duplicate_of_id=incident.duplicate_of_id)
     candidate_ids = list(
         selectors.incident_list(user=user)
-        .filter(shares, started_at__lte=incident.started_at)
-        .exclude(family)
+        .filter(shares, started_at__lte=before)
+        .exclude(exclude)
         .order_by("-started_at", "-number")
         .values_list("pk", flat=True)
         .distinct()[:CANDIDATES]
@@ -102,7 +145,6 @@ def similar_incidents(*, user: Any, incident: Incident, limit: int = 20) -> list
         .order_by()
     )
     their_categories = _categories(candidate_ids)
-    recurrences = {other.pk for other in related_incidents(user=user, incident=incident)}
 
     results: list[SimilarIncident] = []
     for other in candidates:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from incidents.insights import recurrence
+from incidents.insights import recurrence, repeats
 from incidents.insights.hints import action_hints
 from incidents.insights.links import incident_path
 from incidents.models import Incident, RemediationAction
@@ -19,6 +19,12 @@ register = template.Library()
 def related_incidents_for(context: template.Context, incident: Incident) -> list[Incident]:
     """Return the incidents related to this one that the signed-in reader may see."""
     return recurrence.related_incidents(user=_user(context), incident=incident)
+
+
+@register.simple_tag(takes_context=True)
+def fixes_not_held_for(context: template.Context, incident: Incident) -> list[repeats.FixNotHeldView]:
+    """Return the fixes that did not hold around this incident, as the signed-in reader may see them."""
+    return repeats.fixes_not_held_for(user=_user(context), incident=incident)
 
 
 # Set on each action by `prefetch_fix_outcomes`, so a list of items costs one pass, not one per item.

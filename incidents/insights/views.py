@@ -21,8 +21,12 @@ from incidents.insights.forms import filter_form
 from incidents.insights.hints import action_hints
 from incidents.insights.metrics import METRICS, compute_insights
 from incidents.insights.recurrence import related_incidents
+from incidents.insights.similar import similar_incidents, similar_to_draft
 from incidents.query import RowIdField, query_values
 from incidents.templatetags.hindsight import duration
+
+# How many similar incidents the incident page shows (the API pages through more).
+SIMILAR_ON_PAGE = 5
 
 DEFAULT_MONTHS = 12
 METRIC_LABELS = {
@@ -233,6 +237,28 @@ def incident_related(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404("No such incident.")
     related = related_incidents(user=request.user, incident=incident)
     return render(request, "insights/_related.html", {"incident": incident, "related": related})
+
+
+@login_required
+@require_GET
+def incident_similar(request: HttpRequest, reference: str) -> HttpResponse:
+    """The similar-incidents card of the incident page (loaded after the page, by htmx)."""
+    incident = selectors.incident_get(user=request.user, reference=reference)
+    if incident is None:
+        raise Http404("No such incident.")
+    matches = similar_incidents(user=request.user, incident=incident, limit=SIMILAR_ON_PAGE)
+    return render(request, "insights/_similar.html", {"incident": incident, "matches": matches})
+
+
+@login_required
+@require_GET
+def declare_similar(request: HttpRequest) -> HttpResponse:
+    """Past incidents like the one being declared, as its title (and services) are typed."""
+    title = request.GET.get("title", "")[:200]
+    summary = request.GET.get("summary", "")[:2000]
+    services = request.GET.get("services", "")[:1000].split(",")
+    matches = similar_to_draft(user=request.user, title=title, summary=summary, services=services)
+    return render(request, "insights/_similar_draft.html", {"matches": matches, "asked": bool(title.strip())})
 
 
 @login_required

@@ -6,6 +6,7 @@ from .changes import ChangeEvent, ChangeKind
 from .incidents import REFERENCE_COUNTER, Counter, Incident, IncidentScopedQuerySet, Service
 from .jobs import Job
 from .roles import IncidentRole, IncidentRoleKind
+from .search import SearchDocument
 from .updates import StatusUpdate
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Job",
     "Profile",
     "RemediationAction",
+    "SearchDocument",
     "Service",
     "StatusUpdate",
 ]

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from incidents.choices import ACTIVE_STATUSES, Severity, Status
 from incidents.permissions import is_admin
+from timeline.actors import Actor
 from timeline.models import TimelineEvent
 
 
@@ -49,7 +50,7 @@ class Counter(models.Model):
 
 
 class IncidentQuerySet(models.QuerySet["Incident"]):
-    def visible_to(self, user: Any) -> IncidentQuerySet:
+    def visible_to(self, user: Actor) -> IncidentQuerySet:
         """Return the incidents this user may see: Hindsight's one privacy rule.
 
         Everyone signed in (and active) sees public incidents; a private incident is seen by its
@@ -194,6 +195,6 @@ class Incident(models.Model):
 class IncidentScopedQuerySet(models.QuerySet[Any]):
     """The queryset of a model that lives inside one incident (a cause, an action item, …)."""
 
-    def visible_to(self, user: Any) -> IncidentScopedQuerySet:
+    def visible_to(self, user: Actor) -> IncidentScopedQuerySet:
         """Return the rows of incidents this user may see (`IncidentQuerySet.visible_to`)."""
         return self.filter(incident__in=Incident.objects.visible_to(user).values("pk"))

@@ -26,7 +26,6 @@ class PostmortemsConfig(AppConfig):
             DEMO_STEPS.append(publish_failover_postmortem)
 
         from incidents.postmortems.selectors import search_source
-        from incidents.search import SOURCES
+        from incidents.search_index import register_source
 
-        if all(source.type != "postmortem_section" for source in SOURCES):
-            SOURCES.append(search_source())
+        register_source(search_source())  # searched, and indexed from every save and delete

@@ -20,6 +20,7 @@ from incidents.markdown import render_markdown
 from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
 from incidents.postmortems.models import Postmortem, Section
 from incidents.selectors import incident_roles
+from timeline.actors import Actor
 from timeline.selectors import timeline_for_incident
 
 EXPORT_FORMAT = "hindsight.incident"
@@ -31,7 +32,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
-def _username(user: Any) -> str | None:
+def _username(user: Actor) -> str | None:
     return user.get_username() if user is not None else None
 
 
@@ -96,7 +97,7 @@ def export_incident(incident: Incident) -> dict[str, Any]:
     incident = Incident.objects.select_related("commander", "reporter").get(pk=incident.pk)
     usernames: set[str] = set()
 
-    def who(user: Any) -> str | None:
+    def who(user: Actor) -> str | None:
         name = _username(user)
         if name:
             usernames.add(name)

@@ -33,6 +33,7 @@ from incidents.postmortems.exports import EXPORT_FORMAT
 from incidents.postmortems.models import Review, Section
 from incidents.postmortems.services import postmortem_restore
 from incidents.services import incident_restore
+from incidents.services.restore import RestoredAction, RestoredCause, record_restore
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
 from timeline.services import NewEntry, timeline_events_add_many
@@ -154,39 +155,41 @@ def incident_import(*, data: Any) -> Incident:
         item.get("id"): event for item, event in zip(items, events, strict=True)
     }
 
-    cause_map: dict[Any, Cause] = {}
-    for item in data.get("causes") or []:
-        cause = Cause.objects.create(
-            incident=incident,
-            category=_choice(item.get("category"), CauseCategory.values, "causes.category"),
-            role=_choice(item.get("role"), CauseRole.values, "causes.role"),
-            status=_choice(item.get("status"), CauseStatus.values, "causes.status"),
-            description=str(item.get("description") or ""),
-            status_changed_at=_when(item.get("status_changed_at"), "causes.status_changed_at"),
-            created_by=people.get(item.get("created_by")),
+    causes = [
+        RestoredCause(
+            cause=Cause(
+                category=_choice(item.get("category"), CauseCategory.values, "causes.category"),
+                role=_choice(item.get("role"), CauseRole.values, "causes.role"),
+                status=_choice(item.get("status"), CauseStatus.values, "causes.status"),
+                description=str(item.get("description") or ""),
+                status_changed_at=_when(item.get("status_changed_at"), "causes.status_changed_at"),
+                created_by=people.get(item.get("created_by")),
+            ),
+            evidence=[event_map[ref] for ref in item.get("evidence") or [] if ref in event_map],
+            key=item.get("id"),
         )
-        cause.evidence.set([event_map[ref] for ref in item.get("evidence") or [] if ref in event_map])
-        cause_map[item.get("id")] = cause
-
-    for item in data.get("actions") or []:
-        action = RemediationAction.objects.create(
-            incident=incident,
-            title=str(item.get("title") or "Imported action")[:200],
-            description=str(item.get("description") or ""),
-            kind=_choice(item.get("kind"), ActionKind.values, "actions.kind"),
-            priority=_choice(item.get("priority"), ActionPriority.values, "actions.priority"),
-            owner=people.get(item.get("owner")),
-            due_date=_day(item.get("due_date"), "actions.due_date") or timezone.localdate(),
-            status=_choice(item.get("status"), ActionStatus.values, "actions.status"),
-            ticket_url=str(item.get("ticket_url") or "")[:500],
-            completed_at=_when(item.get("completed_at"), "actions.completed_at"),
-            completion_note=str(item.get("completion_note") or ""),
+        for item in data.get("causes") or []
+    ]
+    actions = [
+        RestoredAction(
+            action=RemediationAction(
+                title=str(item.get("title") or "Imported action")[:200],
+                description=str(item.get("description") or ""),
+                kind=_choice(item.get("kind"), ActionKind.values, "actions.kind"),
+                priority=_choice(item.get("priority"), ActionPriority.values, "actions.priority"),
+                owner=people.get(item.get("owner")),
+                due_date=_day(item.get("due_date"), "actions.due_date") or timezone.localdate(),
+                status=_choice(item.get("status"), ActionStatus.values, "actions.status"),
+                ticket_url=str(item.get("ticket_url") or "")[:500],
+                completed_at=_when(item.get("completed_at"), "actions.completed_at"),
+                completion_note=str(item.get("completion_note") or ""),
+            ),
+            cause_keys=list(item.get("causes") or []),
         )
-        action.causes.set([cause_map[ref] for ref in item.get("causes") or [] if ref in cause_map])
-
-    for item in data.get("updates") or []:
-        StatusUpdate.objects.create(
-            incident=incident,
+        for item in data.get("actions") or []
+    ]
+    updates = [
+        StatusUpdate(
             audience=_choice(item.get("audience"), Audience.values, "updates.audience"),
             status=_choice(item.get("status"), Status.values, "updates.status"),
             message=str(item.get("message") or ""),
@@ -194,6 +197,9 @@ def incident_import(*, data: Any) -> Incident:
             posted_at=_when(item.get("posted_at"), "updates.posted_at") or timezone.now(),
             event=event_map.get(item.get("event")),
         )
+        for item in data.get("updates") or []
+    ]
+    record_restore(incident=incident, actor=None, causes=causes, actions=actions, updates=updates)
 
     _import_postmortem(
         incident, data.get("postmortem"), people, origin=str(source.get("reference") or "an export")

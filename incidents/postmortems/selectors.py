@@ -13,6 +13,7 @@ from incidents.models import Incident
 from incidents.postmortems.choices import PostmortemStatus
 from incidents.postmortems.models import FlagDismissal, Postmortem, Revision, Section
 from incidents.writing import Flag, blame_flags, flag_key
+from timeline.actors import Actor
 
 
 def postmortem_for(*, incident: Incident) -> Postmortem | None:
@@ -64,7 +65,7 @@ def public_postmortems() -> QuerySet[Postmortem]:
     )
 
 
-def postmortems_due(*, user: Any) -> QuerySet[Postmortem]:
+def postmortems_due(*, user: Actor) -> QuerySet[Postmortem]:
     """Return unpublished postmortems of incidents the user may see, soonest due first."""
     return (
         Postmortem.objects.unpublished()
@@ -82,13 +83,6 @@ def postmortem_authors(*, postmortem: Postmortem) -> QuerySet[Any]:
     )
 
 
-def sections_visible_to(user: Any) -> QuerySet[Section]:
-    """Return the non-empty sections of postmortems of incidents the user may see (for search)."""
-    return Section.objects.filter(postmortem__in=Postmortem.objects.visible_to(user).values("pk")).exclude(
-        body=""
-    )
-
-
 def search_source() -> Any:
     """Postmortem sections as a source for `incidents.search` (registered when the app loads)."""
     from django.urls import reverse
@@ -98,7 +92,8 @@ def search_source() -> Any:
     return SearchSource(
         type="postmortem_section",
         label="Postmortem sections",
-        visible=sections_visible_to,
+        model=Section,
+        rows=lambda: Section.objects.exclude(body=""),
         title_field=None,
         body_fields=("body",),
         incident_path="postmortem__incident",

@@ -140,3 +140,62 @@ def role_assigned(
         context=context,
     )
     return _remind_now(candidate, now)
+
+
+@job_handler("reminders.fix_not_held")
+def fix_not_held(
+    *, link_id: int, user_id: int, reasons: list[str], now: datetime | None = None
+) -> dict[str, Any]:
+    """Tell an owner of a done repair/prevent item, or an approver of its postmortem, that the
+    incident it was meant to prevent happened again (once per pair of incidents and person).
+
+    The link is insights' `FixNotHeld`, read by name: reminders does not import insights. Nobody
+    hears of an incident they may not see.
+    """
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    now = now or timezone.now()
+    if not apps.is_installed("incidents.insights"):
+        return {"reminders": 0}
+    link = (
+        apps.get_model("insights", "FixNotHeld")
+        .objects.select_related("incident", "earlier")
+        .filter(pk=link_id)
+        .first()
+    )
+    person = get_user_model().objects.select_related("profile").filter(pk=user_id, is_active=True).first()
+    if link is None or person is None:
+        return {"reminders": 0}
+    incident, earlier = link.incident, link.earlier
+    if not (can_view_incident(person, incident) and can_view_incident(person, earlier)):
+        return {"reminders": 0}
+    actions = list(link.actions.order_by("completed_at", "id"))
+    context = _incident_context(incident)
+    context.update(
+        {
+            "earlier_reference": earlier.reference,
+            "earlier_title": earlier.title,
+            "category": link.category,
+            "reasons": reasons,
+            "fixes": [
+                {
+                    "title": action.title,
+                    "kind": action.kind,
+                    "completed": action.completed_at.date().isoformat() if action.completed_at else "",
+                    "yours": action.owner_id == person.pk,
+                }
+                for action in actions
+            ],
+        }
+    )
+    candidate = Candidate(
+        rule=Rule.FIX_NOT_HELD,
+        object_type=ObjectType.INCIDENT,
+        object_id=incident.pk,
+        window=f"repeats-{earlier.pk}",
+        recipient=person,
+        incident=incident,
+        context=context,
+    )
+    return _remind_now(candidate, now)

@@ -27,6 +27,7 @@ class Rule(models.TextChoices):
     POSTMORTEM_REVIEW = "postmortem_review_requested", "Postmortem review asked of you"
     INCIDENT_QUIET = "incident_quiet", "SEV1/SEV2 incident gone quiet"
     WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
+    FIX_NOT_HELD = "fix_not_held", "A fix you owned or approved did not hold"
 
 
 class Channel(models.TextChoices):

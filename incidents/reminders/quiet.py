@@ -10,7 +10,8 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+
+from timeline.actors import Actor
 
 
 @lru_cache(maxsize=512)
@@ -31,7 +32,7 @@ class QuietHours:
     weekends: bool = True
 
     @classmethod
-    def of(cls, user: Any) -> QuietHours:
+    def of(cls, user: Actor) -> QuietHours:
         """Return the user's settings (defaults when the profile is missing)."""
         profile = getattr(user, "profile", None) if user is not None else None
         if profile is None:

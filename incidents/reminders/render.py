@@ -47,6 +47,9 @@ def headline(rule: str, context: dict[str, Any]) -> str:
     if rule == Rule.INCIDENT_QUIET:
         silence = duration(int(context.get("quiet_minutes") or 0) * 60)
         return f"{ref} ({context.get('severity')}) has had no update for {silence}"
+    if rule == Rule.FIX_NOT_HELD:
+        earlier, category = context.get("earlier_reference"), context.get("category")
+        return f"A fix did not hold: {ref} repeats {earlier} ({category})"
     if rule == Rule.WEEKLY_DIGEST:
         count = int(context.get("open_count", 0))
         items = f"{count} open action item{'s' if count != 1 else ''}"
@@ -97,6 +100,8 @@ def body_lines(rule: str, context: dict[str, Any], *, in_app: bool = False) -> l
         lines.append("Read it, then approve it or request changes.")
     if rule == Rule.ROLE_ASSIGNED:
         lines.append(f"You are now its {str(context.get('role_name', 'role holder')).lower()}.")
+    if rule == Rule.FIX_NOT_HELD:
+        lines.extend(_fix_not_held_lines(context))
     if rule == Rule.INCIDENT_QUIET:
         lines.append("Post a status update or add a timeline entry so everyone knows where things stand.")
     if rule == Rule.ACTION_ESCALATION:
@@ -105,6 +110,21 @@ def body_lines(rule: str, context: dict[str, Any], *, in_app: bool = False) -> l
         )
     if context.get("snoozed"):
         lines.append("You snoozed this reminder; here it is again.")
+    return lines
+
+
+def _fix_not_held_lines(context: dict[str, Any]) -> list[str]:
+    earlier = f"{context.get('earlier_reference')} ({context.get('earlier_title')})"
+    lines = [
+        f"Its confirmed {context.get('category')} cause matches {earlier}, on a shared service, "
+        "after these fixes were done:"
+    ]
+    for fix in context.get("fixes", []):
+        yours = " — yours" if fix.get("yours") else ""
+        lines.append(f"- {fix.get('title')} ({fix.get('kind')}, done {fix.get('completed')}){yours}")
+    if "approver" in context.get("reasons", []):
+        lines.append(f"You approved the postmortem of {context.get('earlier_reference')}.")
+    lines.append("Look at why the fix did not hold, and whether its postmortem needs another look.")
     return lines
 
 

@@ -25,6 +25,7 @@ from incidents.models import Incident, RemediationAction, StatusUpdate
 from incidents.reminders.models import ObjectType, Rule
 from incidents.reminders.quiet import QuietHours
 from timeline import selectors as timeline_selectors
+from timeline.actors import Actor
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _incident_context(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _usable(user: Any) -> bool:
+def _usable(user: Actor) -> bool:
     return user is not None and user.is_active
 
 

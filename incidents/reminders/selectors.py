@@ -8,11 +8,13 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from incidents.models import Incident
 from incidents.reminders.models import Notification, NotificationPreference, Rule, channels_for
+from incidents.services.common import require_user
+from timeline.actors import Actor
 
 REDACTED_TITLE = "A reminder about a private incident"
 
 
-def notification_list(*, user: Any, unread: bool = False) -> QuerySet[Notification]:
+def notification_list(*, user: Actor, unread: bool = False) -> QuerySet[Notification]:
     """Return the user's notifications, newest first, each flagged `can_see` its incident."""
     if not user or not user.is_authenticated:
         return Notification.objects.none()
@@ -29,7 +31,7 @@ def notification_list(*, user: Any, unread: bool = False) -> QuerySet[Notificati
     return qs.order_by("-created_at", "-id")
 
 
-def notification_get(*, user: Any, pk: Any) -> Notification | None:
+def notification_get(*, user: Actor, pk: Any) -> Notification | None:
     """Return one of the user's notifications, or None (someone else's is None too)."""
     try:
         number = int(pk)
@@ -38,7 +40,7 @@ def notification_get(*, user: Any, pk: Any) -> Notification | None:
     return notification_list(user=user).select_related("reminder").filter(pk=number).first()
 
 
-def unread_count(*, user: Any) -> int:
+def unread_count(*, user: Actor) -> int:
     if not user or not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
@@ -51,7 +53,7 @@ def shown(notification: Notification) -> dict[str, str]:
     return {"title": REDACTED_TITLE, "body": "", "url": ""}
 
 
-def preferences_for(*, user: Any) -> list[dict[str, Any]]:
+def preferences_for(*, user: Actor) -> list[dict[str, Any]]:
     """Return each rule with the user's channels (defaults where they chose nothing)."""
-    rows = {row.rule: row for row in NotificationPreference.objects.filter(user=user)}
+    rows = {row.rule: row for row in NotificationPreference.objects.filter(user=require_user(user))}
     return [{"rule": rule, "label": label, **channels_for(rows.get(rule))} for rule, label in Rule.choices]

@@ -31,6 +31,8 @@ from incidents.reminders.models import (
 )
 from incidents.reminders.quiet import QuietHours
 from incidents.reminders.rules import Candidate
+from incidents.services.common import require_user
+from timeline.actors import Actor
 
 SNOOZE_SALT = "hindsight.reminders.snooze"
 SNOOZE_CHOICES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
@@ -322,10 +324,10 @@ def notification_row(
 
 
 def notification_mark_read(
-    *, notification: Notification, user: Any, now: datetime | None = None
+    *, notification: Notification, user: Actor, now: datetime | None = None
 ) -> Notification:
     """Mark one of the user's notifications read."""
-    if notification.recipient_id != user.pk:
+    if notification.recipient_id != require_user(user).pk:
         raise PermissionDenied("This is not your notification.")
     if notification.read_at is None:
         notification.read_at = now or timezone.now()
@@ -333,8 +335,8 @@ def notification_mark_read(
     return notification
 
 
-def notifications_mark_all_read(*, user: Any, now: datetime | None = None) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+def notifications_mark_all_read(*, user: Actor, now: datetime | None = None) -> int:
+    return Notification.objects.filter(recipient=require_user(user), read_at__isnull=True).update(
         read_at=now or timezone.now()
     )
 
@@ -361,19 +363,22 @@ def parse_snooze_until(value: Any, *, now: datetime) -> datetime:
 
 
 @transaction.atomic
-def reminder_snooze(*, reminder: Reminder, user: Any, until: datetime, now: datetime | None = None) -> Snooze:
+def reminder_snooze(
+    *, reminder: Reminder, user: Actor, until: datetime, now: datetime | None = None
+) -> Snooze:
     """Hold back this reminder's subject for the user until `until`, then remind them again.
 
     Pending deliveries about the same object wait until then, the notifications are put away,
     and one new reminder is scheduled for `until` (after quiet hours), so a snooze never drops it.
     """
     now = now or timezone.now()
-    if reminder.recipient_id != user.pk:
+    me = require_user(user)
+    if reminder.recipient_id != me.pk:
         raise PermissionDenied("This is not your reminder.")
     snooze = Snooze.objects.create(
-        recipient=user, object_type=reminder.object_type, object_id=reminder.object_id, until=until
+        recipient=me, object_type=reminder.object_type, object_id=reminder.object_id, until=until
     )
-    same_subject = {"recipient": user, "object_type": reminder.object_type, "object_id": reminder.object_id}
+    same_subject = {"recipient": me, "object_type": reminder.object_type, "object_id": reminder.object_id}
     Notification.objects.filter(
         reminder__in=Reminder.objects.filter(**same_subject), read_at__isnull=True
     ).update(read_at=now, snoozed_until=until)
@@ -389,7 +394,7 @@ def reminder_snooze(*, reminder: Reminder, user: Any, until: datetime, now: date
         object_type=reminder.object_type,
         object_id=reminder.object_id,
         window=f"snoozed-{until:%Y%m%dT%H%M%S}",
-        recipient=user,
+        recipient=me,
         incident=incident,
         context={**reminder.context, "snoozed": True},
         ignores_quiet_hours=reminder.rule == Rule.INCIDENT_QUIET,
@@ -399,9 +404,9 @@ def reminder_snooze(*, reminder: Reminder, user: Any, until: datetime, now: date
     return snooze
 
 
-def notification_snooze(*, notification: Notification, user: Any, until: datetime) -> Notification:
+def notification_snooze(*, notification: Notification, user: Actor, until: datetime) -> Notification:
     """Snooze the reminder behind an in-app notification."""
-    if notification.recipient_id != user.pk:
+    if notification.recipient_id != require_user(user).pk:
         raise PermissionDenied("This is not your notification.")
     if notification.reminder is None:
         raise ValidationError({"until": "This notification cannot be snoozed."})
@@ -438,14 +443,15 @@ def snooze_token_read(token: str) -> Reminder:
 
 
 @transaction.atomic
-def preferences_save(*, user: Any, choices: dict[str, dict[str, bool]]) -> None:
+def preferences_save(*, user: Actor, choices: dict[str, dict[str, bool]]) -> None:
     """Save the user's channels per rule: {rule: {"email": bool, "webhook": bool}}."""
+    me = require_user(user)
     unknown = set(choices) - set(Rule.values)
     if unknown:
         raise ValidationError({"rule": f"Unknown rule {sorted(unknown)[0]!r}."})
     for rule, channels in choices.items():
         NotificationPreference.objects.update_or_create(
-            user=user,
+            user=me,
             rule=rule,
             defaults={"email": bool(channels.get("email")), "webhook": bool(channels.get("webhook"))},
         )

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import ApiToken, Profile
+from incidents.services.common import require_user
+from timeline.actors import Actor
 
 
 @cache
@@ -18,14 +20,14 @@ def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def profile_for(user: Any) -> Profile:
+def profile_for(user: Actor) -> Profile:
     """Return the user's profile, creating it with defaults the first time."""
-    profile, _ = Profile.objects.get_or_create(user=user)
+    profile, _ = Profile.objects.get_or_create(user=require_user(user))
     return profile
 
 
 @transaction.atomic
-def profile_update(*, user: Any, data: dict[str, Any]) -> Profile:
+def profile_update(*, user: Actor, data: dict[str, Any]) -> Profile:
     """Change the caller's own settings: timezone, quiet hours, quiet weekends."""
     profile = profile_for(user)
     allowed = {"timezone", "quiet_hours_start", "quiet_hours_end", "quiet_weekends"}
@@ -53,7 +55,7 @@ def profile_update(*, user: Any, data: dict[str, Any]) -> Profile:
 
 
 @transaction.atomic
-def api_token_create(*, user: Any, name: str, is_integration: bool = False) -> tuple[ApiToken, str]:
+def api_token_create(*, user: Actor, name: str, is_integration: bool = False) -> tuple[ApiToken, str]:
     """Create a named token; return it with its key, which is shown this once and never stored."""
     clean = (name or "").strip()
     if not clean:
@@ -62,7 +64,11 @@ def api_token_create(*, user: Any, name: str, is_integration: bool = False) -> t
         raise ValidationError({"name": "Keep the name under 100 characters."})
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
-        user=user, name=clean, prefix=key[:8], key_hash=ApiToken.hash_key(key), is_integration=is_integration
+        user=require_user(user),
+        name=clean,
+        prefix=key[:8],
+        key_hash=ApiToken.hash_key(key),
+        is_integration=is_integration,
     )
     return token, key
 
@@ -74,7 +80,7 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
-def calendar_token_reset(*, user: Any, revoke: bool = False) -> Profile:
+def calendar_token_reset(*, user: Actor, revoke: bool = False) -> Profile:
     """Give the user a new secret calendar-feed URL (or none, to revoke it)."""
     profile = profile_for(user)
     profile.calendar_token = "" if revoke else secrets.token_urlsafe(32)

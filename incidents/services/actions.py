@@ -21,6 +21,7 @@ from incidents.services.common import (
     resolve_user,
     set_history_user,
 )
+from timeline.actors import Actor
 from timeline.softdelete import restore, soft_delete
 
 CLOSED_STATUSES = (ActionStatus.DONE, ActionStatus.WONT_DO)
@@ -77,7 +78,7 @@ def _owner_joins(action: RemediationAction) -> None:
         action.incident.participants.add(action.owner_id)
 
 
-def _notify_assignment(action: RemediationAction, actor: Any) -> None:
+def _notify_assignment(action: RemediationAction, actor: Actor) -> None:
     if action.owner_id and action.owner_id != getattr(actor_or_none(actor), "pk", None):
         job_enqueue(
             name="reminders.action_assigned",
@@ -91,7 +92,7 @@ def _notify_assignment(action: RemediationAction, actor: Any) -> None:
 def action_add(
     *,
     incident: Incident,
-    actor: Any,
+    actor: Actor,
     title: str,
     description: str = "",
     kind: str = ActionKind.PREVENT,
@@ -159,7 +160,7 @@ UPDATABLE = {
 
 
 @transaction.atomic
-def action_update(*, action: RemediationAction, actor: Any, data: dict[str, Any]) -> RemediationAction:
+def action_update(*, action: RemediationAction, actor: Actor, data: dict[str, Any]) -> RemediationAction:
     """Change an action item. Closing it as done needs a note; as won't do, a reason."""
     require_edit(actor, action.incident)
     unknown = set(data) - UPDATABLE
@@ -213,7 +214,7 @@ def action_update(*, action: RemediationAction, actor: Any, data: dict[str, Any]
 
 
 @transaction.atomic
-def action_delete(*, action: RemediationAction, actor: Any) -> None:
+def action_delete(*, action: RemediationAction, actor: Actor) -> None:
     """Soft-delete an action item: hidden everywhere (no more reminders), kept for admins to restore.
     Prefer `wont_do` with a reason for work the team decided against."""
     require_edit(actor, action.incident)
@@ -221,7 +222,7 @@ def action_delete(*, action: RemediationAction, actor: Any) -> None:
 
 
 @transaction.atomic
-def action_restore(*, action: RemediationAction, actor: Any) -> RemediationAction:
+def action_restore(*, action: RemediationAction, actor: Actor) -> RemediationAction:
     """Undo a delete. Admins only."""
     require_admin(actor)
     restore(action, actor=actor)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.choices import CauseCategory, CauseRole, CauseStatus
+from incidents.events import IncidentEventName, incident_event_emit
 from incidents.models import Cause, Incident
 from incidents.services.common import (
     actor_or_none,
@@ -18,6 +19,7 @@ from incidents.services.common import (
     require_edit,
     set_history_user,
 )
+from timeline.actors import Actor
 from timeline.choices import EventKind
 from timeline.models import TimelineEvent
 from timeline.services import system_event_add
@@ -57,7 +59,7 @@ def _evidence(incident: Incident, ids: Iterable[Any]) -> list[TimelineEvent]:
 def cause_add(
     *,
     incident: Incident,
-    actor: Any,
+    actor: Actor,
     category: str,
     description: str,
     role: str = CauseRole.CONTRIBUTING,
@@ -88,11 +90,13 @@ def cause_add(
     cause.save()
     if events:
         cause.evidence.set(events)
+    if cause.status == CauseStatus.CONFIRMED:
+        _announce_confirmed(cause, actor)
     return cause
 
 
 @transaction.atomic
-def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
+def cause_update(*, cause: Cause, actor: Actor, data: dict[str, Any]) -> Cause:
     """Edit a cause. A change of status is written to the timeline as a system entry at
     `status_changed_at` (given, or now), so the record shows what was believed when."""
     require_edit(actor, cause.incident)
@@ -116,7 +120,7 @@ def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
     if errors:
         raise ValidationError(errors)
     events = _evidence(cause.incident, data["evidence"]) if "evidence" in data else None
-    previous_status = cause.status
+    previous_status, previous_category = cause.status, cause.category
     if status_changes:
         cause.status_changed_at = changed_at or timezone.now()
     for field, value in merged.items():
@@ -133,7 +137,20 @@ def cause_update(*, cause: Cause, actor: Any, data: dict[str, Any]) -> Cause:
             body=_status_change_text(cause, previous_status),
             occurred_at=cause.status_changed_at,
         )
+    if cause.status == CauseStatus.CONFIRMED and (status_changes or cause.category != previous_category):
+        _announce_confirmed(cause, actor)
     return cause
+
+
+def _announce_confirmed(cause: Cause, actor: Actor) -> None:
+    """Tell listening apps a cause is now confirmed (insights looks for fixes that did not hold)."""
+    incident_event_emit(
+        name=IncidentEventName.CAUSE_CONFIRMED,
+        incident=cause.incident,
+        actor=actor,
+        key=f"cause:{cause.pk}:{cause.category}:{cause.status_changed_at:%Y%m%dT%H%M%S%f}",
+        detail={"cause_id": cause.pk, "category": cause.category},
+    )
 
 
 def _status_change_text(cause: Cause, previous_status: str) -> str:
@@ -146,7 +163,7 @@ def _status_change_text(cause: Cause, previous_status: str) -> str:
 
 
 @transaction.atomic
-def cause_delete(*, cause: Cause, actor: Any) -> None:
+def cause_delete(*, cause: Cause, actor: Actor) -> None:
     """Soft-delete a cause: hidden everywhere, kept for admins, who can restore it.
     Prefer `ruled_out` for a wrong guess: it keeps the record of what was considered."""
     require_edit(actor, cause.incident)
@@ -154,7 +171,7 @@ def cause_delete(*, cause: Cause, actor: Any) -> None:
 
 
 @transaction.atomic
-def cause_restore(*, cause: Cause, actor: Any) -> Cause:
+def cause_restore(*, cause: Cause, actor: Actor) -> Cause:
     """Undo a delete. Admins only."""
     require_admin(actor)
     restore(cause, actor=actor)

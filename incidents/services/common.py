@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from incidents.permissions import can_edit_incident, is_admin
-from timeline.actors import actor_or_none, set_history_user
+from timeline.actors import Actor, actor_or_none, set_history_user
 from timeline.bounds import moment_error
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 __all__ = [
     "actor_or_none",
@@ -21,7 +24,7 @@ __all__ = [
 MAX_TEXT = 100_000
 
 
-def require_edit(actor: Any, incident: Any) -> None:
+def require_edit(actor: Actor, incident: Any) -> None:
     """Refuse the write unless the actor may edit the incident (None means the system itself)."""
     if actor is None:
         return
@@ -29,7 +32,15 @@ def require_edit(actor: Any, incident: Any) -> None:
         raise PermissionDenied("You may not change this incident.")
 
 
-def require_admin(actor: Any) -> None:
+def require_user(actor: Actor) -> User:
+    """Return the signed-in user acting, or refuse: some writes are only ever someone's own."""
+    user = actor_or_none(actor)
+    if user is None:
+        raise PermissionDenied("Sign in first.")
+    return user
+
+
+def require_admin(actor: Actor) -> None:
     """Refuse the write unless the actor is an admin (restoring what someone deleted)."""
     if not is_admin(actor):
         raise PermissionDenied("Only admins can restore deleted entries.")
@@ -40,7 +51,7 @@ def resolve_user(value: Any, *, field: str) -> Any:
     if value in (None, ""):
         return None
     User = get_user_model()
-    user: Any
+    user: Actor
     if isinstance(value, User):
         user = value
     else:

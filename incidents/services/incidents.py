@@ -26,6 +26,7 @@ from incidents.services.common import (
     set_history_user,
 )
 from incidents.services.roles import apply_roles, notify_named, resolve_roles
+from timeline.actors import Actor
 from timeline.choices import EventKind
 from timeline.services import system_event_add
 
@@ -126,7 +127,7 @@ def _lifecycle_checks(errors: dict[str, str], values: dict[str, Any]) -> None:
 @transaction.atomic
 def incident_declare(
     *,
-    actor: Any,
+    actor: Actor,
     title: str,
     severity: str,
     summary: str = "",
@@ -218,7 +219,7 @@ def incident_declare(
 @transaction.atomic
 def incident_restore(
     *,
-    actor: Any,
+    actor: Actor,
     values: dict[str, Any],
     services: Iterable[Any] = (),
     participants: Iterable[Any] = (),
@@ -269,7 +270,7 @@ def _format_time(value: datetime | None) -> str:
 def incident_update(
     *,
     incident: Incident,
-    actor: Any,
+    actor: Actor,
     data: dict[str, Any],
     expected_version: int | None = None,
 ) -> Incident:
@@ -406,7 +407,7 @@ def incident_update(
     return locked
 
 
-def _emit_changes(incident: Incident, actor: Any, *, old_status: str, old_severity: str) -> None:
+def _emit_changes(incident: Incident, actor: Actor, *, old_status: str, old_severity: str) -> None:
     # The version after this write makes each key unique per change and stable for its listeners.
     if old_severity != incident.severity:
         incident_event_emit(
@@ -427,7 +428,7 @@ def _emit_changes(incident: Incident, actor: Any, *, old_status: str, old_severi
         )
 
 
-def _on_resolved(incident: Incident, actor: Any) -> None:
+def _on_resolved(incident: Incident, actor: Actor) -> None:
     """Start postmortem generation (handled by incidents.postmortems) once the change commits."""
     job_enqueue(
         name="postmortems.generate",
@@ -438,7 +439,7 @@ def _on_resolved(incident: Incident, actor: Any) -> None:
 
 
 @transaction.atomic
-def incident_add_participant(*, incident: Incident, actor: Any, user: Any) -> Incident:
+def incident_add_participant(*, incident: Incident, actor: Actor, user: Actor) -> Incident:
     """Add someone to the incident so they can see it when it is private."""
     require_edit(actor, incident)
     participant = resolve_user(user, field="user")

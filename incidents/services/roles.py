@@ -11,11 +11,12 @@ from django.utils import timezone
 from incidents.jobs import job_enqueue
 from incidents.models import Incident, IncidentRole, IncidentRoleKind
 from incidents.services.common import actor_or_none, resolve_user, set_history_user
+from timeline.actors import Actor
 from timeline.choices import EventKind
 from timeline.services import system_event_add
 
 
-def notify_named(incident: Incident, actor: Any, user: Any, *, role: str, role_name: str) -> None:
+def notify_named(incident: Incident, actor: Actor, user: Actor, *, role: str, role_name: str) -> None:
     """Tell someone named to a role in the incident (not when they named themselves)."""
     if user is None or user.pk == getattr(actor_or_none(actor), "pk", None):
         return
@@ -59,7 +60,7 @@ def resolve_roles(errors: dict[str, str], roles: Any) -> dict[IncidentRoleKind, 
     return resolved
 
 
-def apply_roles(incident: Incident, actor: Any, roles: dict[IncidentRoleKind, Any]) -> None:
+def apply_roles(incident: Incident, actor: Actor, roles: dict[IncidentRoleKind, Any]) -> None:
     """Write each changed role holder, with its system entry and a word to the person named."""
     current = {
         role.kind_id: role for role in IncidentRole.objects.filter(incident=incident).select_related("user")

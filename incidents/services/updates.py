@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +16,7 @@ from incidents.services.common import (
     require_edit,
     set_history_user,
 )
+from timeline.actors import Actor
 from timeline.choices import EventKind, EventSource
 from timeline.services import timeline_event_add
 
@@ -48,7 +48,7 @@ def public_service_state(*, status: str, severity: str) -> str:
 def status_update_post(
     *,
     incident: Incident,
-    actor: Any,
+    actor: Actor,
     message: str,
     audience: str = Audience.INTERNAL,
     status: str | None = None,

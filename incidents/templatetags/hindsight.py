@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 
 from incidents.markdown import render_markdown
 from incidents.panels import panel_templates
+from timeline.actors import Actor
 
 register = template.Library()
 
@@ -134,7 +135,7 @@ def when(value: datetime | None, style: str = "") -> SafeString | str:
 
 
 @register.filter(name="display_name")
-def display_name(user: Any) -> str:
+def display_name(user: Actor) -> str:
     """A person as others read them: their full name, else their username; empty for nobody."""
     if user is None:
         return ""
@@ -143,7 +144,7 @@ def display_name(user: Any) -> str:
 
 
 @register.filter
-def person(user: Any, empty: str = "—") -> SafeString | str:
+def person(user: Actor, empty: str = "—") -> SafeString | str:
     """Show a user by name (`Maya Chen`), never by database id; `empty` when there is nobody.
 
     The name is isolated (`bdi`): direction controls in it cannot reorder the text around it."""

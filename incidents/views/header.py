@@ -25,6 +25,7 @@ from incidents.models import Incident
 from incidents.views.common import INVALID, incident_or_404, is_htmx, require_edit
 from incidents.views.detail import detail_context
 from timeline import selectors as timeline_selectors
+from timeline.actors import Actor
 from timeline.choices import EventKind
 
 # Milestone times a header control (or its prompt) may set directly.
@@ -57,7 +58,7 @@ def _moment(value: str) -> datetime:
     return moment
 
 
-def detection_prompt(user: Any, incident: Incident, event: Any) -> dict[str, Any] | None:
+def detection_prompt(user: Actor, incident: Incident, event: Any) -> dict[str, Any] | None:
     """Return the offer to move `detected_at` back to an alert or detection entry written earlier
     than it, or None when the entry does not call for one. Never applied without a click."""
     if event is None or event.kind not in DETECTION_KINDS or event.occurred_at >= incident.detected_at:

@@ -34,6 +34,7 @@ from incidents.views.common import (
 from incidents.views.detail import detail_context
 from incidents.views.header import detection_prompt
 from timeline import selectors as timeline_selectors
+from timeline.actors import Actor
 
 INCIDENTS_PER_PAGE = 25
 SEVERITY_OPTIONS = [
@@ -118,7 +119,7 @@ class DetailQuery(forms.Form):
     detected_from = RowIdField(required=False)
 
 
-def _edit_initial(incident: Incident, user: Any) -> dict[str, Any]:
+def _edit_initial(incident: Incident, user: Actor) -> dict[str, Any]:
     # A private original stays unnamed (blank) to those who cannot see it; left blank, the form
     # does not count the field as changed, so saving keeps the link.
     original = selectors.original_of(user=user, incident=incident)

@@ -101,6 +101,12 @@ def _hook_headers(path: str, body: str, credentials: dict[str, str]) -> dict[str
             "HTTP_SENTRY_HOOK_TIMESTAMP": str(int(time.time())),
             "HTTP_SENTRY_HOOK_RESOURCE": "issue",
         }
+    if path.startswith("/api/v1/hooks/tickets/"):  # the world's GitHub tracker connection (secret "s")
+        return {
+            "HTTP_X_HUB_SIGNATURE_256": "sha256=" + hmac.new(b"s", body.encode(), hashlib.sha256).hexdigest(),
+            "HTTP_X_GITHUB_EVENT": "issues",
+            "HTTP_X_GITHUB_DELIVERY": str(time.time_ns()),
+        }
     if path.startswith("/api/v1/hooks/generic/"):
         return {"HTTP_X_HINDSIGHT_TOKEN": credentials["generic"]}
     return {}

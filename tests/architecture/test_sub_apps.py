@@ -24,8 +24,15 @@ SUB_APPS = (
     "incidents.insights",
     "incidents.broadcasts",
     "incidents.importers",
+    "incidents.sso",
+    "incidents.gitsync",
+    "incidents.drafting",
+    "incidents.tickets",
     "incidents.taxonomy",
 )
+# A sub-app built on another goes with it (gitsync syncs postmortems; AI drafts are drafts of
+# postmortem sections).
+REQUIRES = {"incidents.gitsync": "incidents.postmortems", "incidents.drafting": "incidents.postmortems"}
 
 SCRIPT = textwrap.dedent(
     """
@@ -58,6 +65,10 @@ SCRIPT = textwrap.dedent(
 
 
 def _run_without(tmp_path: Path, left_out: tuple[str, ...]) -> dict[str, list]:
+    left_out = (
+        *left_out,
+        *(app for app, needs in REQUIRES.items() if needs in left_out and app not in left_out),
+    )
     settings_file = tmp_path / "settings_without_sub_apps.py"
     database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "db.sqlite3")}
     settings_file.write_text(
@@ -102,6 +113,8 @@ def test_the_product_works_without_the_sub_app(tmp_path: Path, left_out: tuple[s
         assert "/follow/" not in incident_page
     if "incidents.importers" in left_out:
         assert "/import-chat/" not in incident_page
+    if "incidents.gitsync" in left_out:
+        assert "/hooks/git/" not in pages["/api/v1/schema/"][1]
     detail_path = next(path for path in pages if re.fullmatch(r"/api/v1/incidents/INC-[0-9]+/", path))
     detail = json.loads(pages[detail_path][1])
     # The incident's `type` and `custom_fields` come from incidents.taxonomy (incidents/extensions.py).

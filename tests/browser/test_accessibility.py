@@ -108,3 +108,22 @@ def test_no_page_scrolls_sideways_at_320_px(page: Any, sign_in: Any, showcase: S
     sign_in(showcase.responder)
     check(signed_in_pages(showcase))
     assert not too_wide, too_wide
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("local_login", [True, False], ids=["sso-and-password", "sso-only"])
+def test_the_login_page_with_single_sign_on_has_no_violation(
+    page: Any, settings: Any, local_login: bool
+) -> None:
+    settings.OIDC_ISSUER = "https://idp.example.com/realms/sre"  # the page names it; nothing is fetched
+    settings.OIDC_PROVIDER_NAME = "Keycloak"
+    settings.HINDSIGHT_LOCAL_LOGIN = local_login
+    for width in (1440, 320):
+        page.set_viewport_size({"width": width, "height": 700})
+        response = page.goto("/login/?next=/incidents/")
+        assert response is not None
+        assert response.ok
+        assert page.get_by_role("link", name="Sign in with Keycloak").is_visible()
+        assert page.locator("#id_password").count() == (1 if local_login else 0)
+        assert axe_violations(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

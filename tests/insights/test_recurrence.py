@@ -39,8 +39,8 @@ def story(owner: Any) -> dict[str, Any]:
     world = {
         "first": first,
         "autoscale": fix(first, "2026-01-20", title="Autoscale the API tier"),
-        "rate_limit": fix(first, "2026-03-01", kind="mitigate", title="Rate-limit bulk clients"),
-        "repair": fix(first, "2026-01-15", kind="repair", title="Restart pods"),
+        "rate_limit": fix(first, "2026-03-01", kind="repair", title="Rate-limit bulk clients"),
+        "stopgap": fix(first, "2026-01-15", kind="mitigate", title="Restart pods"),
         "open_fix": RemediationActionFactory(incident=first, kind="prevent", status="open"),
         "network_fix": fix(first, "2026-01-20", title="Second uplink"),
         "again": incident("2026-02-10", [api], "capacity", title="API overloaded again"),
@@ -80,15 +80,15 @@ def test_an_item_linked_to_causes_is_judged_by_their_categories(story, outsider)
     assert fix_outcome(user=outsider, action=story["network_fix"]).held
 
 
-def test_only_done_prevent_and_mitigate_items_are_judged(story, outsider):
-    assert fix_outcome(user=outsider, action=story["repair"]) is None
+def test_only_done_repair_and_prevent_items_are_judged(story, outsider):
+    assert fix_outcome(user=outsider, action=story["stopgap"]) is None
     assert fix_outcome(user=outsider, action=story["open_fix"]) is None
 
 
 def test_outcomes_of_many_items_take_a_fixed_number_of_queries(
     story, outsider, django_assert_max_num_queries
 ):
-    actions = [story[k] for k in ("autoscale", "rate_limit", "repair", "open_fix", "network_fix")]
+    actions = [story[k] for k in ("autoscale", "rate_limit", "stopgap", "open_fix", "network_fix")]
     with django_assert_max_num_queries(5):
         outcomes = fix_outcomes(user=outsider, actions=actions)
     assert sorted(o.held for o in outcomes.values()) == [False, True, True]
@@ -139,7 +139,7 @@ def test_fix_outcome_partial_says_whether_the_fix_worked(story, outsider, client
     assert story["again"].reference in recurred
     held = client.get(f"/actions/{story['rate_limit'].pk}/fix-outcome/").content.decode()
     assert "Held so far" in held
-    assert client.get(f"/actions/{story['repair'].pk}/fix-outcome/").content.decode().strip() == ""
+    assert client.get(f"/actions/{story['stopgap'].pk}/fix-outcome/").content.decode().strip() == ""
 
 
 def test_fix_outcome_partial_of_an_invisible_item_is_404(story, outsider, client_for):

@@ -18,9 +18,10 @@ from tests.security.urlwalk import Route, all_routes, fill
 from tests.security.world import build_incident, placeholder_values
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
-# Open to anyone: sign-in, health, the public status page and its feed, API docs, links carrying
-# their own secret token (calendar feed, snooze link from an email).
-PUBLIC_PREFIXES = ("/healthz", "/login/", "/status/", "/api/v1/schema/", "/api/v1/docs/")
+# Open to anyone: sign-in (password and single sign-on, 404 while SSO is off), health, the public
+# status page and its feed, API docs, links carrying their own secret token (calendar feed, snooze
+# link from an email).
+PUBLIC_PREFIXES = ("/healthz", "/login/", "/oidc/", "/status/", "/api/v1/schema/", "/api/v1/docs/")
 TOKEN_ROUTES = ("token",)
 # Placeholders that point into an incident (its privacy applies to the URL).
 INCIDENT_SEGMENTS = {

@@ -172,8 +172,23 @@ def _value(name: str, segment: str, world: IncidentWorld, *, owner: Any) -> str 
         return "1"
     if name == "token":
         return _token(segment, world, owner=owner)
+    if name == "tracker_id":
+        from incidents.tickets.models import TrackerConnection
+
+        tracker, _ = TrackerConnection.objects.get_or_create(
+            name="world tracker",
+            defaults={
+                "kind": "github",
+                "base_url": "http://127.0.0.1:9",
+                "project": "o/r",
+                "webhook_secret": "s",
+            },
+        )
+        return str(tracker.pk)
     if name == "slug" and segment == "generic":
         return WORLD_ALERT_SOURCE
+    if name == "draft_id":
+        return _ai_draft(world, owner)
     if name == "slug" and segment == "incident-types":
         return WORLD_INCIDENT_TYPE
     if name in ("pk", "id"):
@@ -190,6 +205,8 @@ def _value(name: str, segment: str, world: IncidentWorld, *, owner: Any) -> str 
         }
         if segment in objects and objects[segment] is not None:
             return str(objects[segment].pk)
+        if segment == "drafts":
+            return _ai_draft(world, owner)
         if segment == "notifications":
             return str(_notification(world, owner).pk)
         if segment == "tokens":
@@ -198,6 +215,29 @@ def _value(name: str, segment: str, world: IncidentWorld, *, owner: Any) -> str 
             token, _ = api_token_create(user=owner, name="world")
             return str(token.pk)
     return None
+
+
+def _ai_draft(world: IncidentWorld, owner: Any) -> str | None:
+    """A pending AI draft of the summary (incidents.drafting), its texts hostile."""
+    draft = world.extra.get("ai_draft")
+    if draft is None and world.postmortem is not None:
+        from incidents.drafting.models import SectionDraft
+
+        draft = SectionDraft.objects.create(
+            postmortem=world.postmortem,
+            section_key="summary",
+            status="pending",
+            text=f"{HOSTILE} [I1].",
+            citations={
+                "I1": {"kind": "incident", "label": HOSTILE, "url": world.incident.get_absolute_url()}
+            },
+            removed=[{"sentence": HOSTILE, "reason": HOSTILE}],
+            raw_response=HOSTILE,
+            model_name=HOSTILE[:200],
+            created_by=owner,
+        )
+        world.extra["ai_draft"] = draft
+    return str(draft.pk) if draft is not None else None
 
 
 def _notification(world: IncidentWorld, owner: Any) -> Any:

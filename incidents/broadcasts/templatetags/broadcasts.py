@@ -7,12 +7,13 @@ from django import template
 from incidents import selectors
 from incidents.broadcasts.services import following_channels
 from incidents.models import Service
+from timeline.actors import Actor
 
 register = template.Library()
 
 
 @register.simple_tag
-def visible_service(user: Any, name: str | None) -> Service | None:
+def visible_service(user: Actor, name: str | None) -> Service | None:
     """Return the service called `name` if the user may know of it (else None: nothing to follow)."""
     if not name:
         return None
@@ -20,7 +21,7 @@ def visible_service(user: Any, name: str | None) -> Service | None:
 
 
 @register.simple_tag
-def follow_channels(user: Any, incident: Any = None, service_name: str = "") -> list[str]:
+def follow_channels(user: Actor, incident: Any = None, service_name: str = "") -> list[str]:
     """Return the channels on which `user` follows the incident (or the service named)."""
     if incident is not None:
         return following_channels(user=user, incident=incident)

@@ -43,9 +43,11 @@ from incidents.models import (
     Counter,
     Incident,
     RemediationAction,
+    SearchDocument,
     Service,
     StatusUpdate,
 )
+from incidents.search_index import index_incidents
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
 
@@ -188,6 +190,7 @@ class Command(BaseCommand):
                 RemediationAction,
                 Cause,
                 StatusUpdate,
+                SearchDocument,
             )
         ]
         with connection.cursor() as cursor:
@@ -273,6 +276,8 @@ class Command(BaseCommand):
             for _ in range(opts.actions)
         ]
         copy_insert(RemediationAction, actions)
+        # COPY sends no post_save: the batch is indexed for search in one statement per source.
+        index_incidents([incident.pk for incident in incidents])
         return {
             "incidents": len(incidents),
             "events": len(events),

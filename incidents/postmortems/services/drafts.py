@@ -27,7 +27,9 @@ from incidents.postmortems.choices import (
 from incidents.postmortems.generation import build_bodies, due_date_for, load_record, seeded_body
 from incidents.postmortems.hooks import incident_template
 from incidents.postmortems.models import Postmortem, Review, Revision, Section, SectionTemplate
+from incidents.search_index import index_incidents
 from incidents.services.common import actor_or_none, require_edit
+from timeline.actors import Actor
 
 GENERATE_JOB = "postmortems.generate"
 # Sections hold Markdown; the appendix of a long incident is large, so the limit is generous.
@@ -90,6 +92,7 @@ def postmortem_ensure(*, incident: Incident) -> Postmortem:
                     )
                 )
             Section.objects.bulk_create(sections)
+            index_incidents([incident.pk], types=["postmortem_section"])  # bulk_create sends no post_save
     return postmortem
 
 
@@ -108,7 +111,7 @@ def _snapshot(sections: Iterable[Section]) -> list[dict[str, Any]]:
 
 
 def _add_revision(
-    postmortem: Postmortem, *, kind: str, reason: str, actor: Any, sections: Iterable[Section] | None = None
+    postmortem: Postmortem, *, kind: str, reason: str, actor: Actor, sections: Iterable[Section] | None = None
 ) -> Revision:
     """Write the next revision (the caller holds the postmortem's row lock)."""
     number = postmortem.revision_number + 1
@@ -130,7 +133,7 @@ def lock_for_update(postmortem: Postmortem) -> Postmortem:
     return Postmortem.objects.select_for_update().select_related("incident").get(pk=postmortem.pk)
 
 
-def postmortem_generate(*, incident_id: int, actor: Any = None, reason: str = "") -> dict[str, Any]:
+def postmortem_generate(*, incident_id: int, actor: Actor = None, reason: str = "") -> dict[str, Any]:
     """Rebuild the generated sections from the record. Idempotent: no change, no revision.
 
     Sections a person edited are kept; when the record has changed since, they are flagged stale.
@@ -175,6 +178,7 @@ def postmortem_generate(*, incident_id: int, actor: Any = None, reason: str = ""
         if not changed:
             return {"changed": False, "revision": postmortem.revision_number}
         Section.objects.bulk_update(changed, ["body", "generated_body", "stale", "version"])
+        index_incidents([postmortem.incident_id], types=["postmortem_section"])  # bulk_update: no post_save
         revision = _add_revision(
             postmortem,
             kind=RevisionKind.GENERATION,
@@ -185,7 +189,7 @@ def postmortem_generate(*, incident_id: int, actor: Any = None, reason: str = ""
         return {"changed": True, "revision": revision.number, "sections": [s.key for s in changed]}
 
 
-def postmortem_generate_request(*, incident: Incident, actor: Any, reason: str = "requested") -> Job:
+def postmortem_generate_request(*, incident: Incident, actor: Actor, reason: str = "requested") -> Job:
     """Queue generation (it runs on a worker after this transaction commits); return the job."""
     require_edit(actor, incident)
     postmortem = Postmortem.objects.filter(incident=incident).only("status").first()
@@ -211,7 +215,7 @@ def section_update(
     *,
     postmortem: Postmortem,
     key: str,
-    actor: Any,
+    actor: Actor,
     body: Any,
     expected_version: int | None = None,
 ) -> Section:
@@ -246,7 +250,7 @@ def section_update(
     return section
 
 
-def _draft_section(postmortem: Postmortem, key: str, actor: Any) -> tuple[Postmortem, Section]:
+def _draft_section(postmortem: Postmortem, key: str, actor: Actor) -> tuple[Postmortem, Section]:
     """Check the actor may edit, lock the postmortem, require a draft and find the section by key
     (Section.DoesNotExist when there is none). Call inside the caller's transaction."""
     require_edit(actor, postmortem.incident)
@@ -259,7 +263,7 @@ def _draft_section(postmortem: Postmortem, key: str, actor: Any) -> tuple[Postmo
 
 
 @transaction.atomic
-def section_refresh(*, postmortem: Postmortem, key: str, actor: Any) -> Section:
+def section_refresh(*, postmortem: Postmortem, key: str, actor: Actor) -> Section:
     """Replace a hand-edited section with a fresh build from the record (the author's choice)."""
     postmortem, section = _draft_section(postmortem, key, actor)
     if section.key not in GENERATED_KEYS and section.key not in SEEDED_FROM_INCIDENT:
@@ -283,7 +287,7 @@ def section_refresh(*, postmortem: Postmortem, key: str, actor: Any) -> Section:
 
 
 @transaction.atomic
-def section_keep(*, postmortem: Postmortem, key: str, actor: Any) -> Section:
+def section_keep(*, postmortem: Postmortem, key: str, actor: Actor) -> Section:
     """Keep the hand-edited text and clear the stale flag (the author has checked it)."""
     _, section = _draft_section(postmortem, key, actor)
     if section.stale:
@@ -293,10 +297,40 @@ def section_keep(*, postmortem: Postmortem, key: str, actor: Any) -> Section:
 
 
 @transaction.atomic
+def postmortem_sections_replace(
+    *, postmortem: Postmortem, bodies: dict[str, str], reason: str, actor: Any = None
+) -> Revision | None:
+    """Write section bodies that came from outside (Git), as one `import` revision; None if unchanged.
+
+    For sync writers, published or not: the caller decided the text may replace Hindsight's (no
+    edit since the last sync, or a person chose it). An empty body leaves an empty section alone."""
+    require_edit(actor, postmortem.incident)
+    postmortem = lock_for_update(postmortem)
+    sections = list(postmortem.sections.all())
+    changed: list[Section] = []
+    for section in sections:
+        body = bodies.get(section.key)
+        if body is None or body.strip() == section.body.strip() or (not body.strip() and section.is_empty):
+            continue
+        if len(body) > MAX_SECTION_LENGTH:
+            raise ValidationError({section.key: f"Keep a section under {MAX_SECTION_LENGTH} characters."})
+        section.body = body
+        section.edited = True
+        section.edited_by = actor_or_none(actor)
+        section.edited_at = timezone.now()
+        section.version += 1
+        changed.append(section)
+    if not changed:
+        return None
+    Section.objects.bulk_update(changed, ["body", "edited", "edited_by", "edited_at", "version"])
+    return _add_revision(postmortem, kind=RevisionKind.IMPORT, reason=reason, actor=actor, sections=sections)
+
+
+@transaction.atomic
 def postmortem_restore(
     *,
     incident: Incident,
-    actor: Any,
+    actor: Actor,
     values: dict[str, Any],
     reviewers: Iterable[Any],
     sections: Iterable[Section],
@@ -312,6 +346,7 @@ def postmortem_restore(
     for row in section_rows:
         row.postmortem = postmortem
     Section.objects.bulk_create(section_rows)
+    index_incidents([incident.pk], types=["postmortem_section"])  # bulk_create sends no post_save
     for review in reviews:
         review.postmortem = postmortem
         review.save()

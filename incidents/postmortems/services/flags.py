@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 
 from incidents.postmortems.models import FlagDismissal, Postmortem, Section
 from incidents.services.common import require_edit
 from incidents.writing import matched_text_key, rule_ids
+from timeline.actors import Actor, actor_or_none
 
 
 def section_flag_dismiss(
-    *, postmortem: Postmortem, key: str, rule: str, text: str, actor: Any
+    *, postmortem: Postmortem, key: str, rule: str, text: str, actor: Actor
 ) -> FlagDismissal:
     """Hide one flag (a rule and the words it matched) on one section; dismissing twice is harmless.
 
@@ -30,6 +29,6 @@ def section_flag_dismiss(
     if not words:
         raise ValidationError({"text": "Say which words the flag matched."})
     dismissal, _ = FlagDismissal.objects.get_or_create(
-        section=section, rule=rule, text=words, defaults={"dismissed_by": actor}
+        section=section, rule=rule, text=words, defaults={"dismissed_by": actor_or_none(actor)}
     )
     return dismissal

@@ -6,7 +6,7 @@ Like the draft's writes (drafts.py), each step locks the postmortem row first.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,6 +28,10 @@ from incidents.postmortems.models import Postmortem, Review, Revision, Section
 from incidents.postmortems.services.drafts import lock_for_update, require_draft_editable
 from incidents.services import incident_update
 from incidents.services.common import actor_or_none, require_edit, resolve_user
+from timeline.actors import Actor
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Handled by incidents.reminders: the named reviewer is notified (in-app at once, email and webhook
 # outside their quiet hours).
@@ -41,7 +45,7 @@ def section_writers(postmortem: Postmortem) -> set[int]:
     return set(saved.values_list("author_id", flat=True)) | set(edited.values_list("edited_by_id", flat=True))
 
 
-def _reviewer_refusal(user: Any, postmortem: Postmortem) -> str | None:
+def _reviewer_refusal(user: User, postmortem: Postmortem) -> str | None:
     """Why `user` may not be named reviewer of this postmortem, or None if they may."""
     name = user.get_username()
     if not can_view_incident(user, postmortem.incident):
@@ -54,7 +58,7 @@ def _reviewer_refusal(user: Any, postmortem: Postmortem) -> str | None:
 
 
 @transaction.atomic
-def reviewers_set(*, postmortem: Postmortem, actor: Any, reviewers: Iterable[Any]) -> Postmortem:
+def reviewers_set(*, postmortem: Postmortem, actor: Actor, reviewers: Iterable[Any]) -> Postmortem:
     """Name the people who review the postmortem (by username) and tell each new one.
 
     A reviewer must be able to edit the incident and must not have written any of the postmortem.
@@ -112,7 +116,7 @@ def missing_sections(postmortem: Postmortem) -> list[Section]:
 
 @transaction.atomic
 def postmortem_submit(
-    *, postmortem: Postmortem, actor: Any, reviewers: Iterable[Any] | None = None
+    *, postmortem: Postmortem, actor: Actor, reviewers: Iterable[Any] | None = None
 ) -> Postmortem:
     """Send the draft for review; refused while a required section is empty (naming which)."""
     require_edit(actor, postmortem.incident)
@@ -140,7 +144,7 @@ def postmortem_submit(
     return postmortem
 
 
-def _require_reviewer(postmortem: Postmortem, actor: Any, *, approving: bool) -> None:
+def _require_reviewer(postmortem: Postmortem, actor: Actor, *, approving: bool) -> None:
     """Named reviewers review; with nobody named, anyone else who may edit the incident can.
 
     Whoever sent the postmortem for review, and anyone who wrote a section, never approves it:
@@ -158,8 +162,10 @@ def _require_reviewer(postmortem: Postmortem, actor: Any, *, approving: bool) ->
             raise PermissionDenied(refusal)
 
 
-def approval_refusal(*, postmortem: Postmortem, user: Any) -> str | None:
+def approval_refusal(*, postmortem: Postmortem, user: Actor) -> str | None:
     """Why `user`, who may review, may still not approve: they sent it or wrote part of it."""
+    if user is None or not user.is_authenticated:
+        return "Sign in to approve."
     if user.pk == postmortem.submitted_by_id:
         return "You sent this postmortem for review: someone else must approve it."
     if user.pk in section_writers(postmortem):
@@ -168,7 +174,7 @@ def approval_refusal(*, postmortem: Postmortem, user: Any) -> str | None:
 
 
 @transaction.atomic
-def postmortem_approve(*, postmortem: Postmortem, actor: Any, comment: str = "") -> Postmortem:
+def postmortem_approve(*, postmortem: Postmortem, actor: Actor, comment: str = "") -> Postmortem:
     """Record an approval; the postmortem is approved once every named reviewer has approved."""
     postmortem = lock_for_update(postmortem)
     _require_reviewer(postmortem, actor, approving=True)
@@ -178,7 +184,7 @@ def postmortem_approve(*, postmortem: Postmortem, actor: Any, comment: str = "")
         )
     Review.objects.create(
         postmortem=postmortem,
-        reviewer=actor,
+        reviewer=actor_or_none(actor),
         decision=ReviewDecision.APPROVED,
         comment=(comment or "").strip(),
         revision_number=postmortem.revision_number,
@@ -196,7 +202,7 @@ def postmortem_approve(*, postmortem: Postmortem, actor: Any, comment: str = "")
 
 
 @transaction.atomic
-def postmortem_request_changes(*, postmortem: Postmortem, actor: Any, comment: str) -> Postmortem:
+def postmortem_request_changes(*, postmortem: Postmortem, actor: Actor, comment: str) -> Postmortem:
     """Send the postmortem back to draft with what needs to change."""
     postmortem = lock_for_update(postmortem)
     _require_reviewer(postmortem, actor, approving=False)
@@ -208,7 +214,7 @@ def postmortem_request_changes(*, postmortem: Postmortem, actor: Any, comment: s
         raise ValidationError({"comment": "Say what should change."})
     Review.objects.create(
         postmortem=postmortem,
-        reviewer=actor,
+        reviewer=actor_or_none(actor),
         decision=ReviewDecision.CHANGES_REQUESTED,
         comment=comment.strip(),
         revision_number=postmortem.revision_number,
@@ -219,7 +225,7 @@ def postmortem_request_changes(*, postmortem: Postmortem, actor: Any, comment: s
 
 
 @transaction.atomic
-def postmortem_publish(*, postmortem: Postmortem, actor: Any, public: bool | None = None) -> Postmortem:
+def postmortem_publish(*, postmortem: Postmortem, actor: Actor, public: bool | None = None) -> Postmortem:
     """Publish an approved postmortem; it is read-only from now on until reopened."""
     require_edit(actor, postmortem.incident)
     postmortem = lock_for_update(postmortem)
@@ -243,7 +249,7 @@ def postmortem_publish(*, postmortem: Postmortem, actor: Any, public: bool | Non
 
 
 @transaction.atomic
-def postmortem_reopen(*, postmortem: Postmortem, actor: Any) -> Postmortem:
+def postmortem_reopen(*, postmortem: Postmortem, actor: Actor) -> Postmortem:
     """Take the postmortem back to draft so it can be edited again.
 
     A closed incident needs a published postmortem, so reopening the postmortem of a closed
@@ -263,7 +269,7 @@ def postmortem_reopen(*, postmortem: Postmortem, actor: Any) -> Postmortem:
 
 
 @transaction.atomic
-def postmortem_set_public(*, postmortem: Postmortem, actor: Any, public: bool) -> Postmortem:
+def postmortem_set_public(*, postmortem: Postmortem, actor: Actor, public: bool) -> Postmortem:
     """Choose whether the published postmortem shows on the public status page."""
     require_edit(actor, postmortem.incident)
     Postmortem.objects.filter(pk=postmortem.pk).update(public=bool(public), updated_at=timezone.now())

@@ -1,0 +1,1 @@
+"""Single sign-on with OpenID Connect (mozilla-django-oidc). Off while `OIDC_ISSUER` is unset."""
