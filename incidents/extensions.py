@@ -139,14 +139,22 @@ def route_extension_errors(error: ValidationError, forms: list[Any]) -> Validati
 
 
 def nest_dotted(detail: dict[str, Any]) -> dict[str, Any]:
-    """Turn `{"custom_fields.region": [...]}` into `{"custom_fields": {"region": [...]}}`."""
+    """Turn `{"custom_fields.region": [...]}` into `{"custom_fields": {"region": [...]}}`.
+
+    Messages on the whole field next to ones inside it go under `non_field_errors` in the group.
+    """
     nested: dict[str, Any] = {}
     for key, value in detail.items():
         head, dot, tail = key.partition(".")
-        if dot and head in extension_keys():
-            group = nested.setdefault(head, {})
-            if isinstance(group, dict):
-                group[tail] = value
-                continue
-        nested[key] = value
+        if not (dot and head in extension_keys()):
+            if isinstance(nested.get(key), dict):
+                nested[key]["non_field_errors"] = value
+            else:
+                nested[key] = value
+            continue
+        group = nested.get(head)
+        if not isinstance(group, dict):
+            group = {} if group is None else {"non_field_errors": group}
+            nested[head] = group
+        group[tail] = value
     return nested

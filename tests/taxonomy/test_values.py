@@ -44,3 +44,16 @@ def test_any_value_is_stored_or_refused(kind: str, raw: Any) -> None:
         assert stored in ("a", "b")
     elif kind in (FieldKind.TEXT, FieldKind.DATE):
         assert isinstance(stored, str)
+
+
+def test_errors_inside_a_field_are_nested_beside_the_fields_own() -> None:
+    from incidents.extensions import nest_dotted
+
+    detail = {"custom_fields": ["Bad."], "custom_fields.region": ["Choose."], "title": ["Empty."]}
+    assert nest_dotted(detail) == {
+        "custom_fields": {"non_field_errors": ["Bad."], "region": ["Choose."]},
+        "title": ["Empty."],
+    }
+    assert nest_dotted({"custom_fields.region": ["Choose."], "custom_fields": ["Bad."]}) == {
+        "custom_fields": {"region": ["Choose."], "non_field_errors": ["Bad."]}
+    }
