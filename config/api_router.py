@@ -44,6 +44,7 @@ SUB_APP_API = (
     ("incidents.gitsync", "incidents.gitsync.api_urls"),
     ("incidents.drafting", "incidents.drafting.api_urls"),
     ("incidents.tickets", "incidents.tickets.api_urls"),
+    ("incidents.taxonomy", "incidents.taxonomy.api_urls"),
 )
 
 app_name = "api"

@@ -28,6 +28,7 @@ SUB_APPS = (
     "incidents.gitsync",
     "incidents.drafting",
     "incidents.tickets",
+    "incidents.taxonomy",
 )
 
 urlpatterns = [

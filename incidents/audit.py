@@ -42,7 +42,9 @@ ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 HIDDEN_INCIDENT = "an incident you cannot see"
 
 # (object type, model): the models whose history makes up an incident's trail. Postmortems keep
-# their own revision history (every generation and save), shown in the postmortem editor.
+# their own revision history (every generation and save), shown in the postmortem editor. Other
+# apps append theirs (a model with an `incident` foreign key and HistoricalRecords) in `ready()`:
+# incidents.taxonomy adds an incident's type and custom field values.
 MODELS: list[tuple[str, type[Model]]] = [
     ("incident", Incident),
     ("timeline entry", TimelineEvent),
@@ -136,7 +138,10 @@ def _title(kind: str, row: Any) -> tuple[str, str]:
         return _cause_title(row), f"#cause-{row.id}"
     if kind == "action item":
         return row.title, f"#action-{row.id}"
-    return f"{Audience(row.audience).label} update", "#updates"
+    if kind == "status update":
+        return f"{Audience(row.audience).label} update", "#updates"
+    # A model another app adds to the trail (appended to MODELS from its AppConfig.ready).
+    return capfirst(kind), ""
 
 
 def _entry_title(body: str) -> str:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "incidents.gitsync",
     "incidents.drafting",
     "incidents.tickets",
+    "incidents.taxonomy",
 ]
 
 MIDDLEWARE = [

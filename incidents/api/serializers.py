@@ -30,6 +30,7 @@ from incidents.choices import (
     Severity,
     Status,
 )
+from incidents.extensions import INCIDENT_EXTENSIONS, extensions_represent
 from incidents.models import Cause, Incident, Job, Profile, RemediationAction, StatusUpdate
 from incidents.models.jobs import JobStatus
 from incidents.permissions import can_view_incident
@@ -187,9 +188,18 @@ class IncidentDetailSerializer(IncidentSerializer):
         fields = [*IncidentSerializer.Meta.fields, "roles"]
         read_only_fields = fields
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Keys other apps add (incidents/extensions.py), e.g. `type` and `custom_fields`: declared
+        # here for the schema, written by `to_representation`.
+        fields = super().get_fields()
+        for extension in INCIDENT_EXTENSIONS:
+            fields.update(extension.api_output_fields())
+        return fields
+
     def to_representation(self, incident: Incident) -> dict[str, Any]:
         data = super().to_representation(incident)
         data["roles"] = self.get_roles(incident)
+        data.update(extensions_represent(incident))
         return data
 
     @extend_schema_field(
@@ -225,6 +235,13 @@ class IncidentWriteSerializer(InputSerializer):
     acknowledged_at = ApiDateTimeField(required=False, allow_null=True)
     mitigated_at = ApiDateTimeField(required=False, allow_null=True)
     resolved_at = ApiDateTimeField(required=False, allow_null=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Input other apps add (incidents/extensions.py); the services check it.
+        fields = super().get_fields()
+        for extension in INCIDENT_EXTENSIONS:
+            fields.update(extension.api_input_fields())
+        return fields
 
 
 class IncidentUpdateSerializer(IncidentWriteSerializer):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -11,11 +13,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents import selectors, services
 from incidents.api.base import WRITE_ERRORS, errors, not_modified
+from incidents.api.errors import validation_error_detail
 from incidents.api.lookups import incident_or_404
 from incidents.api.serializers import (
     IncidentDetailSerializer,
@@ -24,6 +28,7 @@ from incidents.api.serializers import (
     IncidentWriteSerializer,
 )
 from incidents.exceptions import ConflictError
+from incidents.extensions import nest_dotted, split_extension_data
 from incidents.filters import IncidentFilterSet
 from incidents.models import Incident
 
@@ -42,6 +47,15 @@ IF_MATCH = OpenApiParameter(
     description="The `version` (or ETag) you read; a stale one is refused with 409.",
 )
 _ETAG_VERSION = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
+
+
+@contextmanager
+def _nested_errors() -> Iterator[None]:
+    """Answer errors on values inside a field nested: `{"custom_fields": {"region": [...]}}`."""
+    try:
+        yield
+    except ValidationError as error:
+        raise DRFValidationError(nest_dotted(validation_error_detail(error))) from error
 
 
 def _etag(incident: Incident) -> str:
@@ -115,7 +129,9 @@ class IncidentViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         serializer = IncidentWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        incident = services.incident_declare(actor=request.user, **serializer.validated_data)
+        data, extra = split_extension_data(serializer.validated_data)
+        with _nested_errors():
+            incident = services.incident_declare(actor=request.user, extra=extra, **data)
         response = self._respond(incident, status.HTTP_201_CREATED)
         response["Location"] = response.data["url"]
         return response
@@ -134,9 +150,10 @@ class IncidentViewSet(viewsets.GenericViewSet):
         expected = _expected_version(request, data.pop("version", None), incident)
         if "duplicate_of" in data:
             data["duplicate_of"] = self._original(data["duplicate_of"])
-        updated = services.incident_update(
-            incident=incident, actor=request.user, data=data, expected_version=expected
-        )
+        with _nested_errors():
+            updated = services.incident_update(
+                incident=incident, actor=request.user, data=data, expected_version=expected
+            )
         return self._respond(updated)
 
     def _original(self, reference: str | None) -> Incident | None:

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from incidents.extensions import extensions_represent
 from incidents.markdown import render_markdown
 from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
 from incidents.postmortems.models import Postmortem, Section
@@ -231,6 +232,8 @@ def export_incident(incident: Incident) -> dict[str, Any]:
             "reporter": who(incident.reporter),
             "participants": [who(user) for user in incident.participants.order_by("username")],
             "services": list(incident.services.order_by("name").values_list("name", flat=True)),
+            # What other apps add (an incident type and its custom fields: `type`, `custom_fields`).
+            **extensions_represent(incident),
         },
         "events": events,
         "causes": causes,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from incidents.choices import ACTIVE_STATUSES, LIFECYCLE_FIELDS, Severity, Status
 from incidents.events import IncidentEventName, incident_event_emit
 from incidents.exceptions import ConflictError
+from incidents.extensions import extension_keys, extensions_clean, extensions_save
 from incidents.jobs import job_enqueue
 from incidents.lifecycle import LABELS, lifecycle_errors
 from incidents.models import Counter, Incident, Service
@@ -141,8 +142,12 @@ def incident_declare(
     acknowledged_at: datetime | None = None,
     mitigated_at: datetime | None = None,
     resolved_at: datetime | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Incident:
-    """Declare an incident. Only a title and a severity are needed; the rest can come later."""
+    """Declare an incident. Only a title and a severity are needed; the rest can come later.
+
+    `extra` holds the fields other apps add (incidents/extensions.py), e.g. a type and its values.
+    """
     if actor is not None and not is_responder(actor):
         raise PermissionDenied("Only responders can declare incidents.")
     errors: dict[str, str] = {}
@@ -163,6 +168,7 @@ def incident_declare(
     if not errors:
         _apply_status_stamps(values, None, status, now)
     _lifecycle_checks(errors, values)
+    extended = extensions_clean(errors, incident=None, data=extra, actor=actor)
     if errors:
         raise ValidationError(errors)
     commander_user = resolve_user(commander, field="commander") or actor_or_none(actor)
@@ -188,6 +194,7 @@ def incident_declare(
     incident.save()
     if service_objects:
         incident.services.set(service_objects)
+    extensions_save(incident, extended, actor)
     notify_named(incident, actor, commander_user, role=COMMANDER, role_name="Incident commander")
     system_event_add(
         incident=incident,
@@ -271,7 +278,7 @@ def incident_update(
     moving to `resolved` starts postmortem generation.
     """
     require_edit(actor, incident)
-    unknown = set(data) - UPDATABLE
+    unknown = set(data) - UPDATABLE - extension_keys()
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed."))
     # Lock the row: the version check and the write must not interleave with another edit.
@@ -313,6 +320,9 @@ def incident_update(
             if message:
                 errors["status"] = message
                 break
+    extended = extensions_clean(
+        errors, incident=locked, data={key: data[key] for key in extension_keys() if key in data}, actor=actor
+    )
     if errors:
         raise ValidationError(errors)
     role_changes = resolve_roles(errors, data["roles"]) if "roles" in data else {}
@@ -350,6 +360,7 @@ def incident_update(
     locked.refresh_from_db()
     if service_objects is not None:
         locked.services.set(service_objects)
+    extensions_save(locked, extended, actor)
 
     if old["status"] != locked.status:
         system_event_add(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from incidents import selectors, services
 from incidents.choices import SEVERITY_DESCRIPTIONS, Severity
 from incidents.exceptions import ConflictError
+from incidents.extensions import extension_forms, extension_forms_data, route_extension_errors
 from incidents.filters import IncidentFilterSet
 from incidents.forms import (
     DeclareForm,
@@ -67,9 +68,16 @@ def incident_declare(request: HttpRequest) -> HttpResponse:
     if not is_responder(request.user):
         raise PermissionDenied("Only responders can declare incidents.")
     form = DeclareForm(request.POST or None)
-    context = {"form": form, "severity_options": SEVERITY_OPTIONS, "usernames": usernames()}
+    # Fields other apps add (a type and its custom fields): their own forms, shown inside this one.
+    extra_forms = extension_forms(data=request.POST or None, incident=None)
+    context = {
+        "form": form,
+        "extra_forms": extra_forms,
+        "severity_options": SEVERITY_OPTIONS,
+        "usernames": usernames(),
+    }
     if request.method == "POST":
-        if form.is_valid():
+        if all([form.is_valid(), *(extra.is_valid() for extra in extra_forms)]):
             data = form.cleaned_data
             try:
                 incident = services.incident_declare(
@@ -82,9 +90,12 @@ def incident_declare(request: HttpRequest) -> HttpResponse:
                     private=data["private"],
                     started_at=data["started_at"],
                     detected_at=data["detected_at"],
+                    extra=extension_forms_data(extra_forms),
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
+                rest = route_extension_errors(error, extra_forms)
+                if rest is not None:
+                    add_service_errors(form, rest)
             else:
                 return redirect(incident)
         return render(request, "incidents/incident_declare.html", context, status=INVALID)
@@ -169,12 +180,14 @@ def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
         raise PermissionDenied("You may not change this incident.")
     initial = _edit_initial(incident, request.user)
     form = IncidentEditForm(request.POST or None, initial=initial)
+    extra_forms = extension_forms(data=request.POST or None, incident=incident)
     status = 200
     if request.method == "POST":
         status = INVALID
-        if form.is_valid():
+        if all([form.is_valid(), *(extra.is_valid() for extra in extra_forms)]):
             try:
                 changes = _changes(request, form, incident)
+                changes.update(extension_forms_data(extra_forms))
                 services.incident_update(
                     incident=incident,
                     actor=request.user,
@@ -182,7 +195,9 @@ def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
                     expected_version=form.cleaned_data["version"],
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
+                rest = route_extension_errors(error, extra_forms)
+                if rest is not None:
+                    add_service_errors(form, rest)
             except ConflictError:
                 status = 409
                 form.add_error(
@@ -195,6 +210,6 @@ def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "incidents/incident_edit.html",
-        {"incident": incident, "form": form, "usernames": usernames()},
+        {"incident": incident, "form": form, "extra_forms": extra_forms, "usernames": usernames()},
         status=status,
     )

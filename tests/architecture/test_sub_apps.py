@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -27,6 +28,7 @@ SUB_APPS = (
     "incidents.gitsync",
     "incidents.drafting",
     "incidents.tickets",
+    "incidents.taxonomy",
 )
 # A sub-app built on another goes with it (gitsync syncs postmortems; AI drafts are drafts of
 # postmortem sections).
@@ -53,7 +55,8 @@ SCRIPT = textwrap.dedent(
     pages = {}
     for path in ["/", "/incidents/", f"/incidents/{incident.reference}/", "/actions/", "/profile/",
                  f"/incidents/{incident.reference}/history/", "/api/v1/incidents/",
-                 f"/api/v1/incidents/{incident.reference}/timeline/", "/api/v1/schema/"]:
+                 f"/api/v1/incidents/{incident.reference}/timeline/", "/api/v1/schema/",
+                 f"/api/v1/incidents/{incident.reference}/"]:
         response = client.get(path)
         pages[path] = [response.status_code, response.content.decode(errors="replace")]
     print(json.dumps(pages))
@@ -112,6 +115,10 @@ def test_the_product_works_without_the_sub_app(tmp_path: Path, left_out: tuple[s
         assert "/import-chat/" not in incident_page
     if "incidents.gitsync" in left_out:
         assert "/hooks/git/" not in pages["/api/v1/schema/"][1]
+    detail_path = next(path for path in pages if re.fullmatch(r"/api/v1/incidents/INC-[0-9]+/", path))
+    detail = json.loads(pages[detail_path][1])
+    # The incident's `type` and `custom_fields` come from incidents.taxonomy (incidents/extensions.py).
+    assert ("custom_fields" in detail) is ("incidents.taxonomy" not in left_out)
 
 
 @pytest.mark.django_db

@@ -95,7 +95,33 @@ def build_incident(
     )
     world = IncidentWorld(incident=incident, event=event, cause=cause, action=action, update=update, job=job)
     world.postmortem = _postmortem(incident, owner, text)
+    _classify(incident, text)
     return world
+
+
+# The incident type every world incident has (when incidents.taxonomy is installed).
+WORLD_INCIDENT_TYPE = "world"
+
+
+def _classify(incident: Any, text: str) -> None:
+    """Give the incident the world's type with `text` in its custom field, if the app is installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("incidents.taxonomy"):
+        return
+    from incidents.taxonomy.models import CustomField, IncidentClassification, IncidentType
+
+    # One type for every world incident: its name and label hold HOSTILE, never a private `text`.
+
+    incident_type, _ = IncidentType.objects.get_or_create(
+        slug=WORLD_INCIDENT_TYPE, defaults={"name": f"World {HOSTILE}"[:100]}
+    )
+    CustomField.objects.get_or_create(
+        incident_type=incident_type, key="notes", defaults={"label": f"Notes {HOSTILE}"[:200], "kind": "text"}
+    )
+    IncidentClassification.objects.create(
+        incident=incident, incident_type=incident_type, values={"notes": text}
+    )
 
 
 def _postmortem(incident: Any, owner: Any, text: str) -> Any:
@@ -165,6 +191,8 @@ def _value(name: str, segment: str, world: IncidentWorld, *, owner: Any) -> str 
         return _ai_draft(world, owner)
     if name == "conflict_id":
         return _git_conflict(world)
+    if name == "slug" and segment == "incident-types":
+        return WORLD_INCIDENT_TYPE
     if name in ("pk", "id"):
         objects = {
             "incidents": incident,

@@ -25,6 +25,7 @@ from incidents.postmortems.choices import (
     SectionSource,
 )
 from incidents.postmortems.generation import build_bodies, due_date_for, load_record, seeded_body
+from incidents.postmortems.hooks import incident_template
 from incidents.postmortems.models import Postmortem, Review, Revision, Section, SectionTemplate
 from incidents.search_index import index_incidents
 from incidents.services.common import actor_or_none, require_edit
@@ -35,8 +36,21 @@ GENERATE_JOB = "postmortems.generate"
 MAX_SECTION_LENGTH = 5_000_000
 
 
-def _template_rows() -> list[SectionTemplate]:
-    """The enabled template sections; the built-in defaults if the template table is empty."""
+def _template_rows(incident: Incident) -> list[SectionTemplate]:
+    """The incident's own template (its type's, hooks.py) if it has one; else the enabled
+    sections of the default template, or the built-in defaults if that table is empty."""
+    own = incident_template(incident)
+    if own is not None:
+        return [
+            SectionTemplate(
+                key=section.key,
+                title=section.title,
+                source=SectionSource.GENERATED if section.key in GENERATED_KEYS else SectionSource.AUTHORED,
+                prompt=section.prompt,
+                position=position,
+            )
+            for position, section in enumerate(own)
+        ]
     rows = list(SectionTemplate.objects.filter(enabled=True).order_by("position", "id"))
     if rows or SectionTemplate.objects.exists():
         return rows
@@ -57,7 +71,7 @@ def postmortem_ensure(*, incident: Incident) -> Postmortem:
         )
         if created:
             sections = []
-            for position, row in enumerate(_template_rows()):
+            for position, row in enumerate(_template_rows(incident)):
                 source = row.source if row.key in GENERATED_KEYS else SectionSource.AUTHORED
                 if row.key in SEEDED_FROM_INCIDENT:
                     body = seeded_body(row.key, incident, row.prompt)

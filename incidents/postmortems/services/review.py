@@ -23,6 +23,7 @@ from incidents.postmortems.choices import (
     ReviewDecision,
     RevisionKind,
 )
+from incidents.postmortems.hooks import incident_template
 from incidents.postmortems.models import Postmortem, Review, Revision, Section
 from incidents.postmortems.services.drafts import lock_for_update, require_draft_editable
 from incidents.services import incident_update
@@ -97,10 +98,20 @@ def reviewers_set(*, postmortem: Postmortem, actor: Actor, reviewers: Iterable[A
     return postmortem
 
 
+def required_section_keys(postmortem: Postmortem) -> list[str]:
+    """The sections that must say something before review: those its incident's own template
+    (its type's, hooks.py) marks required, else the default ones (PRODUCT.md)."""
+    own = incident_template(postmortem.incident)
+    if own is not None:
+        return [section.key for section in own if section.required]
+    return list(REQUIRED_SECTIONS)
+
+
 def missing_sections(postmortem: Postmortem) -> list[Section]:
     """Return the required sections that are still empty (or only hold their prompt)."""
-    sections = {s.key: s for s in postmortem.sections.filter(key__in=REQUIRED_SECTIONS)}
-    return [sections[key] for key in REQUIRED_SECTIONS if key in sections and sections[key].is_empty]
+    required = required_section_keys(postmortem)
+    sections = {s.key: s for s in postmortem.sections.filter(key__in=required)}
+    return [sections[key] for key in required if key in sections and sections[key].is_empty]
 
 
 @transaction.atomic
