@@ -47,9 +47,10 @@ class GitHookView(APIView):
             "at once (beat also pulls every five minutes). Authenticate with the secret in "
             "`HINDSIGHT_GIT_WEBHOOK_SECRET`: GitHub, Gitea and Forgejo sign the body "
             "(`X-Hub-Signature-256: sha256=<hex HMAC-SHA256>`), GitLab sends it as `X-Gitlab-Token`; "
-            "or with an integration token (`Authorization: Token <key>`). The body is not read. "
-            "Answers 202 with the queued pull job (a pull already waiting is reused); 401 without a "
-            "valid signature or token, 403 for a viewer's token, 503 while Git sync is not configured."
+            "or with an integration token (`Authorization: Token <key>`). The body is only checked "
+            "to be JSON. Answers 202 with the queued pull job (a pull already waiting is reused); 401 "
+            "without a valid signature or token, 403 for a viewer's token, 404 while Git sync is not "
+            "configured (there is nothing to pull)."
         ),
         request={"application/json": OpenApiTypes.OBJECT},
         responses={
@@ -58,7 +59,7 @@ class GitHookView(APIView):
                 fields={"job": serializers.CharField(), "url": serializers.CharField()},
             ),
             **errors(401, 403),
-            503: OpenApiResponse(description="Git sync is not configured."),
+            404: OpenApiResponse(description="Git sync is not configured."),
         },
     )
     def post(self, request: Request) -> Response:
@@ -75,7 +76,10 @@ class GitHookView(APIView):
         # the one JSON parser like every hook's: hostile JSON is a 400 here too.
         request.data  # noqa: B018
         if git_target() is None:
-            return Response({"detail": "Git sync is not configured (HINDSIGHT_GIT_REPOSITORY)."}, status=503)
+            return Response(
+                {"detail": "Git sync is not configured (HINDSIGHT_GIT_REPOSITORY)."},
+                status=status.HTTP_404_NOT_FOUND,
+            )
         job = gitsync_pull_request(actor=request.user if isinstance(token, ApiToken) else None)
         url = request.build_absolute_uri(reverse("api:job-detail", args=[job.pk]))
         body: dict[str, Any] = {"job": str(job.pk), "url": url}

@@ -98,5 +98,5 @@ def test_without_a_repository_the_hook_says_so(settings):
 
     response = _post(APIClient(), **{"X-Gitlab-Token": "s3cret"})
 
-    assert response.status_code == 503
+    assert response.status_code == 404
     assert not Job.objects.exists()
