@@ -71,6 +71,9 @@ def sign_in(page: Any) -> Any:
     """Return a function that signs `page` in through the login form."""
 
     def sign_in_as(user: Any, password: str = "correct-horse-battery") -> Any:
+        # Leave the page first: a request the last page still had in flight (an htmx card loading)
+        # must not answer after the login form is shown and set a different CSRF cookie.
+        page.goto("about:blank")
         page.goto("/login/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", password)

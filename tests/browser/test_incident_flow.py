@@ -117,6 +117,7 @@ def test_an_expired_session_sends_the_responder_to_sign_in_and_back(
 ) -> None:
     sign_in(owner)
     page.goto(incident.get_absolute_url())
+    page.wait_for_load_state("networkidle")  # the cards htmx loads after the page are in
     context = page.context
     keep = [cookie for cookie in context.cookies() if cookie["name"] != "sessionid"]
     context.clear_cookies()
