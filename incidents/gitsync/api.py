@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 
 from django.urls import reverse
@@ -20,6 +18,7 @@ from incidents.gitsync.conf import git_target, webhook_secret
 from incidents.gitsync.services import gitsync_pull_request
 from incidents.models import ApiToken
 from incidents.permissions import is_responder
+from incidents.signatures import hmac_sha256_valid, same_secret
 
 
 def _signed(request: Request, secret: str) -> bool:
@@ -27,11 +26,9 @@ def _signed(request: Request, secret: str) -> bool:
     if not secret:
         return False
     signature = request.headers.get("X-Hub-Signature-256", "")
-    if signature.startswith("sha256="):
-        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(signature.removeprefix("sha256="), expected)
-    token = request.headers.get("X-Gitlab-Token", "")
-    return bool(token) and hmac.compare_digest(token.encode(), secret.encode())
+    if signature:
+        return hmac_sha256_valid(body=request.body, secret=secret, signature=signature)
+    return same_secret(request.headers.get("X-Gitlab-Token", ""), secret)
 
 
 class GitHookView(APIView):

@@ -10,8 +10,6 @@ worse than a reminder lost to a crash (that recipient still has the in-app notif
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import urllib.error
@@ -30,6 +28,7 @@ from incidents.conf import hindsight_setting
 from incidents.reminders import render
 from incidents.reminders.models import Channel, Delivery, DeliveryStatus, Notification, Webhook
 from incidents.reminders.services import notification_row, snooze_token
+from incidents.signatures import hmac_sha256_hex
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ SIGNATURE_HEADER = "X-Hindsight-Signature"
 
 def sign(body: bytes, secret: str) -> str:
     """Return the signature header value for a webhook body: sha256=<hex HMAC-SHA256>."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return "sha256=" + hmac_sha256_hex(body=body, secret=secret)
 
 
 @dataclass

@@ -35,6 +35,7 @@ from incidents.services.alerts import (
     alert_time,
     clean_text,
 )
+from incidents.signatures import hmac_sha256_valid
 
 SENTRY = AlertSender(name="Sentry", tag="sentry")
 SENTRY_RESOURCES = ("event_alert", "issue", "metric_alert")
@@ -202,10 +203,7 @@ def _metric_alert(action: str, data: Mapping[str, Any]) -> tuple[str, list[Alert
 
 def sentry_signature_valid(*, body: bytes, signature: str, secret: str) -> bool:
     """Sentry signs the raw body: hex HMAC-SHA256 with the integration's client secret."""
-    if not secret or not signature:
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+    return hmac_sha256_valid(body=body, secret=secret, signature=signature, prefix="")
 
 
 def sentry_timestamp_fresh(timestamp: str) -> bool:

@@ -7,7 +7,6 @@ It holds no database state: services decide what a result means for an action it
 
 from __future__ import annotations
 
-import hmac
 import json
 import urllib.error
 import urllib.request
@@ -75,19 +74,6 @@ class WebhookEvent:
 
 def header(headers: Mapping[str, str], name: str) -> str:
     return str(headers.get(name, "") or "").strip()
-
-
-def same_secret(given: str, expected: str) -> bool:
-    """Compare in constant time (a timing difference would leak the secret byte by byte)."""
-    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def hmac_sha256_valid(*, body: bytes, secret: str, signature: str) -> bool:
-    """True when `signature` is "sha256=<hex HMAC-SHA256 of the body with the secret>"."""
-    if not secret or not signature.startswith("sha256="):
-        return False
-    expected = "sha256=" + hmac.new(secret.encode(), body, "sha256").hexdigest()
-    return hmac.compare_digest(signature.encode(), expected.encode())
 
 
 def need(payload: Any, *path: str) -> Any:

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlparse
 
+from incidents.signatures import hmac_sha256_valid
+
 from .base import (
     Adapter,
     RemoteTicket,
@@ -16,7 +18,6 @@ from .base import (
     WebhookEvent,
     WebhookRefused,
     header,
-    hmac_sha256_valid,
     need,
 )
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urlparse
 
+from incidents.signatures import same_secret
+
 from .base import (
     Adapter,
     RemoteTicket,
@@ -17,7 +19,6 @@ from .base import (
     WebhookRefused,
     header,
     need,
-    same_secret,
 )
 
 # https://gitlab.example.com/group/sub/project/-/issues/12 (or /-/work_items/12)

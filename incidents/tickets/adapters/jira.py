@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, quote, urlparse
 
+from incidents.signatures import hmac_sha256_valid
+
 from .base import (
     Adapter,
     RemoteTicket,
@@ -18,7 +20,6 @@ from .base import (
     WebhookEvent,
     WebhookRefused,
     header,
-    hmac_sha256_valid,
     need,
 )
 
