@@ -175,6 +175,6 @@ def register_source(source: SearchSource) -> None:
     post_delete.connect(_deleted, sender=source.model, dispatch_uid=f"search-index-delete-{source.type}")
 
 
-def events_added(sender: Any, incident_id: int, events: list[Any], **kwargs: Any) -> None:
-    """Entries added in bulk (`timeline_events_add_many`): indexed in one statement."""
+def events_added(sender: Any, incident_ids: list[int], events: list[Any], **kwargs: Any) -> None:
+    """Entries added in bulk (`timeline_events_add_bulk`): indexed in one statement."""
     index_objects(source_of("timeline_entry"), [event.pk for event in events])

@@ -39,8 +39,8 @@ def move_record_version(sender: Any, instance: Any, raw: bool = False, **kwargs:
 
 
 @receiver(events_added)
-def move_record_version_once(sender: Any, incident_id: int, **kwargs: Any) -> None:
-    """Entries added in bulk move the incident's `record_version` on once (no post_save is sent)."""
+def move_record_version_once(sender: Any, incident_ids: list[int], **kwargs: Any) -> None:
+    """Entries added in bulk move each incident's `record_version` on once (no post_save is sent)."""
     from incidents.models import Incident
 
-    Incident.objects.filter(pk=incident_id).update(record_version=F("record_version") + 1)
+    Incident.objects.filter(pk__in=incident_ids).update(record_version=F("record_version") + 1)

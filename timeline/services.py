@@ -139,36 +139,63 @@ def timeline_events_add_many(
 
     A bad entry refuses the lot (ValidationError keyed `entries[i].field`); nothing is written.
     """
+    errors = timeline_entries_errors(entries)
+    if errors:
+        raise ValidationError(errors)
+    return timeline_events_add_bulk(items=[(incident, entries)], source=source)
+
+
+def timeline_entries_errors(entries: Sequence[NewEntry]) -> dict[str, str]:
+    """Check entries as `timeline_event_add` checks one; return the messages keyed `entries[i].field`."""
     errors: dict[str, str] = {}
     for index, entry in enumerate(entries):
         for field, message in _validate(
             kind=entry.kind, body=entry.body, occurred_at=entry.occurred_at
         ).items():
             errors[f"entries[{index}].{field}"] = message
+    return errors
+
+
+@transaction.atomic
+def timeline_events_add_bulk(
+    *, items: Sequence[tuple[Any, Sequence[NewEntry]]], source: str = EventSource.IMPORT
+) -> list[TimelineEvent]:
+    """Add the entries of many incidents in one go (a batch of imported incidents): one set of
+    statements for all of them, each incident's record moved on once.
+
+    Each item is (incident, its entries). A bad entry refuses the lot (ValidationError keyed
+    `[i].entries[j].field`, i the item); nothing is written.
+    """
+    errors: dict[str, str] = {}
+    for position, (_, entries) in enumerate(items):
+        for key, message in timeline_entries_errors(entries).items():
+            errors[f"[{position}].{key}"] = message
     if errors:
         raise ValidationError(errors)
-    if not entries:
-        return []
     now = timezone.now()
     events = []
-    for entry in entries:
-        actor = actor_or_none(entry.actor)
-        event = TimelineEvent(
-            incident=incident,
-            occurred_at=entry.occurred_at or now,
-            recorded_at=entry.recorded_at or now,
-            kind=entry.kind,
-            body=entry.body.strip(),
-            author=actor if source not in (EventSource.SYSTEM, EventSource.WEBHOOK) else None,
-            source=source,
-            is_key=entry.is_key,
-            external_id=entry.external_id,
-            edited_at=entry.edited_at,
-        )
-        set_history_user(event, actor, at=now)
-        events.append(event)
+    for incident, entries in items:
+        for entry in entries:
+            actor = actor_or_none(entry.actor)
+            event = TimelineEvent(
+                incident=incident,
+                occurred_at=entry.occurred_at or now,
+                recorded_at=entry.recorded_at or now,
+                kind=entry.kind,
+                body=entry.body.strip(),
+                author=actor if source not in (EventSource.SYSTEM, EventSource.WEBHOOK) else None,
+                source=source,
+                is_key=entry.is_key,
+                external_id=entry.external_id,
+                edited_at=entry.edited_at,
+            )
+            set_history_user(event, actor, at=now)
+            events.append(event)
+    if not events:
+        return []
     created = bulk_create_with_history(events, TimelineEvent, batch_size=500, default_date=now)
-    events_added.send(sender=TimelineEvent, incident_id=incident.pk, events=created)
+    incident_ids = list(dict.fromkeys(event.incident_id for event in created))
+    events_added.send(sender=TimelineEvent, incident_ids=incident_ids, events=created)
     return created
 
 

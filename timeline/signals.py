@@ -2,6 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent (sender=TimelineEvent, incident_id=…, events=[…]) after entries are added in bulk, inside the
-# writing transaction: `bulk_create` sends no post_save.
+# Sent (sender=TimelineEvent, incident_ids=[…], events=[…]) after entries are added in bulk, inside
+# the writing transaction: `bulk_create` sends no post_save. One send covers every incident written.
 events_added = Signal()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -123,7 +123,8 @@ class SourceRecord:
 
     def fingerprint(self) -> str:
         """A digest of everything imported: equal digests mean nothing changed at the source."""
-        canonical = json.dumps(asdict(self), sort_keys=True, default=str)
+        # The JSON of `asdict(self)`, without its deep copy: json walks the dataclasses itself.
+        canonical = json.dumps(self, sort_keys=True, default=_plain)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def check(self) -> None:
@@ -149,6 +150,12 @@ class SourceRecord:
                 )
         if not self.external_id:
             raise RecordError(record=self.label, field="id", message="The record has no id.")
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {item.name: getattr(value, item.name) for item in fields(value)}
+    return str(value)
 
 
 def parse_time(

@@ -1,4 +1,4 @@
-"""Run an import: read a source's records one at a time and write each in its own transaction."""
+"""Run an import: read a source's records one at a time; write new ones in batches, others one by one."""
 
 from __future__ import annotations
 
@@ -10,13 +10,23 @@ from typing import Any
 from django.db import transaction
 
 from incidents.importers.base import Importer
+from incidents.importers.models import ImportedKind, ImportedRecord
 from incidents.importers.people import People
-from incidents.importers.records import RecordError
-from incidents.importers.writer import CREATED, UNCHANGED, UPDATED, record_write
+from incidents.importers.records import RecordError, SourceRecord
+from incidents.importers.writer import (
+    CREATED,
+    UNCHANGED,
+    UPDATED,
+    BatchFallback,
+    record_write,
+    records_write_new,
+)
 from timeline.actors import Actor
 
 # Rows kept in a report's lists; the counts are always complete.
 REPORT_ROWS = 500
+# Records imported for the first time are written this many at a time, in one transaction.
+BATCH_SIZE = 100
 
 
 @dataclass
@@ -79,35 +89,104 @@ def import_run(
 ) -> ImportReport:
     """Import every record under `path`; a record that fails is reported and imports nothing.
 
-    A dry run writes each record and rolls it back, so it reports exactly what a real run would
-    create, update, skip and refuse (service validation included) and leaves no trace.
+    Records are read one at a time and written in batches of BATCH_SIZE: those imported for the
+    first time together (`records_write_new`, one transaction per batch), those seen before one by
+    one (`record_write`: only what changed at the source changes here). A dry run writes each batch
+    and rolls it back, so it reports exactly what a real run would create, update, skip and refuse
+    (service validation included) and leaves no trace.
     ImportFileError (an unreadable file) stops the run; records already written stay written.
     """
     report = ImportReport(source=importer.source, dry_run=dry_run)
     people = People(importer.source, rehearsal=dry_run)
+    batch: list[SourceRecord] = []
+
+    def flush() -> None:
+        for row in _write_batch(batch, actor=actor, people=people, dry_run=dry_run, force=force):
+            report.add(row)
+            if progress is not None:
+                progress(report)
+        batch.clear()
+
     for parsed in importer.records(path):
         if isinstance(parsed, RecordError):
             report.add(_failed(parsed))
-        else:
-            if importer.options.get("private"):
-                parsed.private = True
-            try:
-                if dry_run:
-                    outcome, reference = _rehearse(parsed, actor, people, force)
-                else:
-                    result = record_write(record=parsed, actor=actor, people=people, force=force)
-                    outcome = result.outcome
-                    reference = result.incident.reference if result.incident else ""
-            except RecordError as error:
-                report.add(_failed(error))
-            else:
-                report.add(
-                    ReportRow(outcome=outcome, record=parsed.label, title=parsed.title, reference=reference)
-                )
-        if progress is not None:
-            progress(report)
+            if progress is not None:
+                progress(report)
+            continue
+        if importer.options.get("private"):
+            parsed.private = True
+        if any(record.external_id == parsed.external_id for record in batch):
+            flush()  # the source gives a record twice: the second is an update of the first
+        batch.append(parsed)
+        if len(batch) >= BATCH_SIZE:
+            flush()
+    flush()
     report.placeholders = list(dict.fromkeys(people.placeholders))
     return report
+
+
+def _write_batch(
+    batch: list[SourceRecord], *, actor: Actor, people: People, dry_run: bool, force: bool
+) -> list[ReportRow]:
+    """Write a batch; return its report rows in the order the source gave the records."""
+    if not batch:
+        return []
+    seen = {
+        external_id: (fingerprint, reference)
+        for external_id, fingerprint, reference in ImportedRecord.objects.filter(
+            source=batch[0].source,
+            kind=ImportedKind.INCIDENT,
+            external_id__in=[record.external_id for record in batch],
+        ).values_list("external_id", "fingerprint", "incident__reference")
+    }
+    rows: dict[str, ReportRow] = {}
+    one_by_one = []
+    for record in batch:
+        if record.external_id not in seen:
+            continue
+        fingerprint, reference = seen[record.external_id]
+        if fingerprint == record.fingerprint() and not force:
+            # Nothing changed at the source since the last run: nothing to write or lock.
+            rows[record.label] = ReportRow(
+                outcome=UNCHANGED, record=record.label, title=record.title, reference=reference or ""
+            )
+        else:
+            one_by_one.append(record)
+    try:
+        result = records_write_new(
+            records=[record for record in batch if record.external_id not in seen],
+            actor=actor,
+            people=people,
+            rehearse=dry_run,
+        )
+    except BatchFallback:
+        one_by_one = [record for record in batch if record.label not in rows]
+    else:
+        for record, incident in result.written:
+            reference = incident.reference if incident is not None else ""
+            rows[record.label] = ReportRow(
+                outcome=CREATED, record=record.label, title=record.title, reference=reference
+            )
+        for error in result.failed:
+            rows[error.record] = _failed(error)
+    for record in one_by_one:
+        rows[record.label] = _write_one(record, actor=actor, people=people, dry_run=dry_run, force=force)
+    return [rows[record.label] for record in batch]
+
+
+def _write_one(
+    record: SourceRecord, *, actor: Actor, people: People, dry_run: bool, force: bool
+) -> ReportRow:
+    try:
+        if dry_run:
+            outcome, reference = _rehearse(record, actor, people, force)
+        else:
+            result = record_write(record=record, actor=actor, people=people, force=force)
+            outcome = result.outcome
+            reference = result.incident.reference if result.incident else ""
+    except RecordError as error:
+        return _failed(error)
+    return ReportRow(outcome=outcome, record=record.label, title=record.title, reference=reference)
 
 
 def _failed(error: RecordError) -> ReportRow:

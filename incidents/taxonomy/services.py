@@ -49,6 +49,8 @@ class Cleaned:
 
     incident_type: IncidentType | None
     values: dict[str, Any] = field(default_factory=dict)
+    # Cleaned for an incident being declared: it has no classification yet to look up.
+    declaring: bool = False
 
 
 def _number(raw: Any) -> int | float:
@@ -146,7 +148,7 @@ def classification_clean(*, incident: Incident | None, data: Mapping[str, Any], 
     if new_type is None:
         if any(value not in (None, "") for value in given.values()):
             raise ValidationError({FIELDS: "Custom fields belong to an incident type: choose one first."})
-        return Cleaned(incident_type=None)
+        return Cleaned(incident_type=None, declaring=incident is None)
     definitions = {f.key: f for f in new_type.fields.order_by("position", "id")}
     values = dict(current.values) if current is not None and new_type == current_type else {}
     for key, raw in given.items():
@@ -175,6 +177,8 @@ def classification_clean(*, incident: Incident | None, data: Mapping[str, Any], 
 
 def classification_save(*, incident: Incident, cleaned: Cleaned, actor: Any) -> None:
     """Write what `classification_clean` checked (inside the incident service's transaction)."""
+    if cleaned.incident_type is None and cleaned.declaring:
+        return  # a new incident without a type: nothing to write, nothing to remove
     current = IncidentClassification.objects.select_for_update().filter(incident_id=incident.pk).first()
     if cleaned.incident_type is None:
         if current is not None:
