@@ -10,17 +10,11 @@ from typing import Any
 from django.db import transaction
 
 from incidents.importers.base import Importer
+from incidents.importers.batches import BatchFallback, records_write_new
 from incidents.importers.models import ImportedKind, ImportedRecord
 from incidents.importers.people import People
 from incidents.importers.records import RecordError, SourceRecord
-from incidents.importers.writer import (
-    CREATED,
-    UNCHANGED,
-    UPDATED,
-    BatchFallback,
-    record_write,
-    records_write_new,
-)
+from incidents.importers.writer import CREATED, UNCHANGED, UPDATED, record_write
 from timeline.actors import Actor
 
 # Rows kept in a report's lists; the counts are always complete.

@@ -1,4 +1,8 @@
-"""The one writer: a `SourceRecord` becomes Hindsight rows through the services.
+"""One record at a time: a `SourceRecord` becomes Hindsight rows through the services.
+
+Records a run sees for the first time are created in batches (batches.py), through the same
+checks; this writer updates records seen before, and writes a batch record by record when one of
+its records can only be refused while writing.
 
 Numbering, validation, audit history and system entries are the services' (`incident_declare`,
 `incident_update`, `timeline_event_add`, `cause_add`, `action_add`, `section_update`, …). Each
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.signals import post_save
 
 from incidents.choices import LIFECYCLE_FIELDS
@@ -39,7 +43,6 @@ from incidents.services import (
     incident_declare,
     incident_update,
 )
-from incidents.services.incidents import Declaration, incidents_record_many
 from timeline.actors import Actor, actor_or_none
 from timeline.choices import EventSource
 from timeline.models import TimelineEvent
@@ -62,7 +65,7 @@ post_save.connect(_collect_job, sender=Job, dispatch_uid="importers-hold-jobs")
 
 
 @contextlib.contextmanager
-def _jobs_dropped() -> Iterator[None]:
+def jobs_dropped() -> Iterator[None]:
     """Delete, before commit, the jobs queued inside the block: their after-commit dispatch then
     finds nothing to send."""
     _held.jobs = []
@@ -109,7 +112,7 @@ def record_write(*, record: SourceRecord, actor: Actor, people: People, force: b
     record.check()
     fingerprint = record.fingerprint()
     try:
-        with transaction.atomic(), _jobs_dropped():
+        with transaction.atomic(), jobs_dropped():
             link = (
                 ImportedRecord.objects.select_for_update()
                 .filter(source=record.source, kind=ImportedKind.INCIDENT, external_id=record.external_id)
@@ -135,9 +138,9 @@ def record_write(*, record: SourceRecord, actor: Actor, people: People, force: b
                 outcome = UPDATED
             _participants(record, incident, actor, people)
             _entries(record, incident, people)
-            _causes(record, incident, actor)
-            _actions(record, incident, actor, people)
-            _sections(record, incident, actor)
+            write_causes(record, incident, actor)
+            write_actions(record, incident, actor, people)
+            write_sections(record, incident, actor)
             link.fingerprint = fingerprint
             link.url = record.url[:500]
             link.save(update_fields=["fingerprint", "url", "updated_at"])
@@ -148,7 +151,7 @@ def record_write(*, record: SourceRecord, actor: Actor, people: People, force: b
     return WriteResult(outcome, incident)
 
 
-def _times(record: SourceRecord) -> dict[str, Any]:
+def times_of(record: SourceRecord) -> dict[str, Any]:
     times = {field: getattr(record, field) for field in LIFECYCLE_FIELDS}
     # A source that gives only a start means it was noticed then too: the declaration service
     # would otherwise take the moment of the import as the detection time.
@@ -171,7 +174,7 @@ def _declare(record: SourceRecord, actor: Actor, people: People) -> Incident:
             private=record.private,
             tags=record.tags,
             status=record.status,
-            **_times(record),
+            **times_of(record),
         )
 
 
@@ -183,7 +186,7 @@ def _update(record: SourceRecord, incident: Incident, actor: Actor, people: Peop
         "summary": record.summary,
         "impact": record.impact,
         "tags": record.tags,
-        **{field: value for field, value in _times(record).items() if value is not None},
+        **{field: value for field, value in times_of(record).items() if value is not None},
     }
     # A source flagged private stays private here; a person may also have made it private since.
     if record.private:
@@ -212,12 +215,12 @@ def _participants(record: SourceRecord, incident: Incident, actor: Actor, people
         present.add(user.pk)
 
 
-def _entry_key(record: SourceRecord, entry_id: str) -> str:
+def entry_key(record: SourceRecord, entry_id: str) -> str:
     return f"{record.source}:{entry_id}"[:200]
 
 
 def _entries(record: SourceRecord, incident: Incident, people: People) -> None:
-    keys = [_entry_key(record, entry.external_id) for entry in record.entries]
+    keys = [entry_key(record, entry.external_id) for entry in record.entries]
     existing = {
         event.external_id: event
         for event in TimelineEvent.all_objects.filter(incident=incident, external_id__in=keys)
@@ -271,7 +274,7 @@ def _links(incident: Incident, kind: str) -> dict[str, ImportedRecord]:
     }
 
 
-def _causes(record: SourceRecord, incident: Incident, actor: Actor) -> None:
+def write_causes(record: SourceRecord, incident: Incident, actor: Actor) -> None:
     if not record.causes:
         return
     links = _links(incident, ImportedKind.CAUSE)
@@ -295,7 +298,7 @@ def _causes(record: SourceRecord, incident: Incident, actor: Actor) -> None:
                     cause_update(cause=cause, actor=actor, data=changed)
 
 
-def _actions(record: SourceRecord, incident: Incident, actor: Actor, people: People) -> None:
+def write_actions(record: SourceRecord, incident: Incident, actor: Actor, people: People) -> None:
     if not record.actions:
         return
     links = _links(incident, ImportedKind.ACTION)
@@ -346,7 +349,7 @@ def _link(
     )
 
 
-def _sections(record: SourceRecord, incident: Incident, actor: Actor) -> None:
+def write_sections(record: SourceRecord, incident: Incident, actor: Actor) -> None:
     if not record.sections:
         return
     postmortem = postmortem_ensure(incident=incident)
@@ -366,187 +369,3 @@ def _sections(record: SourceRecord, incident: Incident, actor: Actor) -> None:
                 section_update(postmortem=postmortem, key=section.key, actor=actor, body=section.body)
             except Section.DoesNotExist as error:
                 raise ValidationError({"key": "No such section."}) from error
-
-
-# ---------------------------------------------------------------- new records, in batches
-
-
-class BatchFallback(Exception):
-    """A step that can only be checked by writing (a cause, an action, a section, a concurrent
-    import of the same record) refused a record of the batch: nothing of the batch was written,
-    and its records should be written one at a time, so only the bad one fails."""
-
-
-class _Rehearsed(Exception):
-    """Raised to roll back a batch written only to see what would happen (a dry run)."""
-
-
-@dataclass
-class BatchResult:
-    written: list[tuple[SourceRecord, Incident | None]]  # incidents None in a dry run
-    failed: list[RecordError]
-
-
-def records_write_new(
-    *, records: list[SourceRecord], actor: Actor, people: People, rehearse: bool = False
-) -> BatchResult:
-    """Create the incidents of records imported for the first time, a batch in one transaction.
-
-    Everything goes through `incidents_record_many`, which checks each record as `incident_declare`
-    does and writes the lot in a few statements; records it refuses are reported (naming the record
-    and the field) and the others written without them. Raises BatchFallback when a record fails
-    where only writing can tell; the caller then writes the batch with `record_write`.
-    `rehearse` rolls the batch back after writing it (a dry run), reporting exactly what a real
-    run would do.
-    """
-    failed: list[RecordError] = []
-    pending: list[SourceRecord] = []
-    for record in records:
-        try:
-            record.check()
-        except RecordError as error:
-            failed.append(error)
-        else:
-            pending.append(record)
-    while pending:
-        try:
-            with transaction.atomic(), _jobs_dropped():
-                incidents = _create_many(pending, actor, people)
-                if rehearse:
-                    raise _Rehearsed
-        except _Refused as refused:
-            # Refused before anything was written; placeholders made for the batch went with it.
-            people.rollback()
-            failed.extend(refused.errors.values())
-            pending = [record for index, record in enumerate(pending) if index not in refused.errors]
-            continue
-        except _Rehearsed:
-            people.commit()
-            return BatchResult(written=[(record, None) for record in pending], failed=failed)
-        except (RecordError, IntegrityError) as error:
-            people.rollback()
-            raise BatchFallback from error
-        people.commit()
-        return BatchResult(written=list(zip(pending, incidents, strict=True)), failed=failed)
-    return BatchResult(written=[], failed=failed)
-
-
-class _Refused(Exception):
-    def __init__(self, errors: dict[int, RecordError]) -> None:
-        super().__init__(f"{len(errors)} records refused")
-        self.errors = errors
-
-
-def _create_many(records: list[SourceRecord], actor: Actor, people: People) -> list[Incident]:
-    declarations: list[Declaration] = []
-    positions: list[list[int]] = []  # per record: the source's index of each entry given
-    for record in records:
-        # People are resolved in the order `record_write` resolves them: a source may name someone
-        # by email in one place only, and the first match is the one remembered.
-        commander = people.user(record.commander)
-        participants = _participants_of(record, people, commander, actor)
-        entries, given = _new_entries(record, people)
-        positions.append(given)
-        declarations.append(
-            Declaration(
-                title=record.title,
-                severity=record.severity,
-                summary=record.summary,
-                impact=record.impact,
-                services=record.services,
-                commander=commander,
-                private=record.private,
-                tags=record.tags,
-                status=record.status,
-                participants=participants,
-                entries=entries,
-                **_times(record),
-            )
-        )
-    try:
-        incidents = incidents_record_many(actor=actor, declarations=declarations)
-    except ValidationError as error:
-        refused = _refusals(records, positions, error)
-        if not refused:
-            raise BatchFallback from error
-        raise _Refused(refused) from error
-    except PermissionDenied as error:
-        raise _Refused(
-            {
-                index: RecordError(record=record.label, field="record", message=str(error))
-                for index, record in enumerate(records)
-            }
-        ) from error
-    fingerprints = [record.fingerprint() for record in records]
-    ImportedRecord.objects.bulk_create(
-        [
-            ImportedRecord(
-                source=record.source,
-                kind=ImportedKind.INCIDENT,
-                external_id=record.external_id,
-                incident=incident,
-                url=record.url[:500],
-                imported_by=actor_or_none(actor),
-                fingerprint=fingerprint,
-            )
-            for record, incident, fingerprint in zip(records, incidents, fingerprints, strict=True)
-        ]
-    )
-    for record, incident in zip(records, incidents, strict=True):
-        # Causes, action items and sections are few and checked as they are written, one by one.
-        _causes(record, incident, actor)
-        _actions(record, incident, actor, people)
-        _sections(record, incident, actor)
-    return incidents
-
-
-def _new_entries(record: SourceRecord, people: People) -> tuple[list[NewEntry], list[int]]:
-    """The record's entries, one per source id (as last given), and where each was in the source."""
-    added: dict[str, tuple[int, NewEntry]] = {}
-    for index, entry in enumerate(record.entries):
-        key = _entry_key(record, entry.external_id)
-        added[key] = (
-            added[key][0] if key in added else index,
-            NewEntry(
-                actor=people.user(entry.author),
-                kind=entry.kind,
-                body=entry.body,
-                occurred_at=entry.occurred_at,
-                is_key=entry.is_key,
-                external_id=key,
-            ),
-        )
-    return [new for _, new in added.values()], [index for index, _ in added.values()]
-
-
-def _participants_of(record: SourceRecord, people: People, commander: Any, actor: Actor) -> list[Any]:
-    """The people who took part, but for the commander and the importer (participants already)."""
-    named = {commander.pk if commander else None, getattr(actor_or_none(actor), "pk", None)}
-    found: dict[int, Any] = {}
-    for person in record.participants:
-        user = people.user(person)
-        if user is not None and user.pk not in named:
-            found.setdefault(user.pk, user)
-    return list(found.values())
-
-
-def _refusals(
-    records: list[SourceRecord], positions: list[list[int]], error: ValidationError
-) -> dict[int, RecordError]:
-    """Turn `incidents_record_many`'s errors (`[i].field`, `[i].entries[j].field`) into one
-    RecordError per refused record, the field named as the source numbers it."""
-    refused: dict[int, RecordError] = {}
-    if not hasattr(error, "error_dict"):
-        return refused
-    for key, messages in error.message_dict.items():
-        head, _, field = key.partition("].")
-        if not head.startswith("[") or not head[1:].isdigit():
-            return {}
-        index = int(head.removeprefix("["))
-        if index in refused:
-            continue
-        if field.startswith("entries["):
-            given, _, rest = field.removeprefix("entries[").partition("].")
-            field = f"entries[{positions[index][int(given)]}].{rest}"
-        refused[index] = RecordError(record=records[index].label, field=field, message=" ".join(messages))
-    return refused

@@ -3,9 +3,9 @@
 from .accounts import api_token_create, api_token_revoke, calendar_token_reset, profile_for, profile_update
 from .actions import action_add, action_delete, action_restore, action_update
 from .causes import cause_add, cause_delete, cause_restore, cause_update
+from .declare import Declaration, incident_declare, incidents_record_many
 from .incidents import (
     incident_add_participant,
-    incident_declare,
     incident_restore,
     incident_update,
     service_get_or_create,
@@ -13,6 +13,7 @@ from .incidents import (
 from .updates import status_update_post
 
 __all__ = [
+    "Declaration",
     "action_add",
     "action_delete",
     "action_restore",
@@ -28,6 +29,7 @@ __all__ = [
     "incident_declare",
     "incident_restore",
     "incident_update",
+    "incidents_record_many",
     "profile_for",
     "profile_update",
     "service_get_or_create",

@@ -31,7 +31,7 @@ from django.utils.dateparse import parse_datetime
 from incidents.choices import ACTIVE_STATUSES, Severity
 from incidents.conf import hindsight_setting
 from incidents.models import Counter, Incident
-from incidents.services.incidents import incident_declare
+from incidents.services.declare import incident_declare
 from timeline.choices import EventKind, EventSource
 from timeline.models import TimelineEvent
 from timeline.services import timeline_event_add

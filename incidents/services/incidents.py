@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from incidents.choices import ACTIVE_STATUSES, LIFECYCLE_FIELDS, Severity, Status
@@ -18,10 +16,7 @@ from incidents.extensions import extension_keys, extensions_clean, extensions_sa
 from incidents.jobs import job_enqueue
 from incidents.lifecycle import LABELS, lifecycle_errors
 from incidents.models import Counter, Incident, Service
-from incidents.permissions import is_responder
-from incidents.search_index import index_objects, source_of
 from incidents.services.common import (
-    actor_or_none,
     check_moment,
     check_text,
     require_edit,
@@ -30,8 +25,8 @@ from incidents.services.common import (
 )
 from incidents.services.roles import apply_roles, notify_named, resolve_roles
 from timeline.actors import Actor
-from timeline.choices import EventKind, EventSource
-from timeline.services import NewEntry, system_event_add, timeline_entries_errors, timeline_events_add_bulk
+from timeline.choices import EventKind
+from timeline.services import system_event_add
 
 MAX_TAGS = 20
 
@@ -40,11 +35,11 @@ MAX_TAGS = 20
 CLOSE_CHECKS: list[Callable[[Incident], str | None]] = []
 
 
-def _next_number() -> int:
-    return _next_numbers(1)[0]
+def next_number() -> int:
+    return next_numbers(1)[0]
 
 
-def _next_numbers(count: int) -> range:
+def next_numbers(count: int) -> range:
     # One UPDATE takes the counter row's lock until commit, so concurrent declarations queue here
     # and every reference is unique and gapless (a rolled-back declaration gives its numbers back).
     Counter.objects.get_or_create(name="incident")
@@ -67,7 +62,7 @@ def service_get_or_create(name: str) -> Service:
     return service
 
 
-def _services(names: Iterable[Any]) -> list[Service]:
+def services_named(names: Iterable[Any]) -> list[Service]:
     if isinstance(names, str):
         names = names.split(",")
     result: list[Service] = []
@@ -79,7 +74,7 @@ def _services(names: Iterable[Any]) -> list[Service]:
     return result
 
 
-def _clean_tags(tags: Any) -> list[str]:
+def clean_tags(tags: Any) -> list[str]:
     if tags in (None, ""):
         return []
     if isinstance(tags, str):
@@ -100,14 +95,14 @@ def _clean_tags(tags: Any) -> list[str]:
     return clean
 
 
-def _check_choices(errors: dict[str, str], severity: Any, status: Any) -> None:
+def check_choices(errors: dict[str, str], severity: Any, status: Any) -> None:
     if severity not in Severity.values:
         errors["severity"] = f"Choose one of {', '.join(Severity.values)}."
     if status not in Status.values:
         errors["status"] = f"Choose one of {', '.join(Status.values)}."
 
 
-def _apply_status_stamps(
+def apply_status_stamps(
     values: dict[str, Any], old_status: str | None, new_status: str, now: datetime
 ) -> None:
     """Moving to monitoring stamps an empty mitigated_at; to resolved, an empty resolved_at.
@@ -125,300 +120,11 @@ def _apply_status_stamps(
         values["resolved_at"] = now
 
 
-def _lifecycle_checks(errors: dict[str, str], values: dict[str, Any]) -> None:
+def lifecycle_checks(errors: dict[str, str], values: dict[str, Any]) -> None:
     for field in LIFECYCLE_FIELDS:
         check_moment(errors, field, values.get(field))
     for field, message in lifecycle_errors(values).items():
         errors.setdefault(field, message)
-
-
-@transaction.atomic
-def incident_declare(
-    *,
-    actor: Actor,
-    title: str,
-    severity: str,
-    summary: str = "",
-    impact: str = "",
-    services: Iterable[Any] = (),
-    commander: Any = None,
-    private: bool = False,
-    tags: Any = None,
-    status: str = Status.INVESTIGATING,
-    started_at: datetime | None = None,
-    detected_at: datetime | None = None,
-    acknowledged_at: datetime | None = None,
-    mitigated_at: datetime | None = None,
-    resolved_at: datetime | None = None,
-    extra: dict[str, Any] | None = None,
-) -> Incident:
-    """Declare an incident. Only a title and a severity are needed; the rest can come later.
-
-    `extra` holds the fields other apps add (incidents/extensions.py), e.g. a type and its values.
-    """
-    _require_responder(actor)
-    now = timezone.now()
-    declaration = Declaration(
-        title=title,
-        severity=severity,
-        summary=summary,
-        impact=impact,
-        services=services,
-        commander=commander,
-        private=private,
-        tags=tags,
-        status=status,
-        started_at=started_at,
-        detected_at=detected_at,
-        acknowledged_at=acknowledged_at,
-        mitigated_at=mitigated_at,
-        resolved_at=resolved_at,
-        extra=extra,
-    )
-    errors, checked = _declaration_check(declaration, actor=actor, now=now)
-    if errors:
-        raise ValidationError(errors)
-    commander_user = resolve_user(commander, field="commander") or actor_or_none(actor)
-    service_objects = _services(services)
-    incident = _new_incident(
-        declaration, checked, number=_next_number(), actor=actor, commander=commander_user
-    )
-    incident.save()
-    if service_objects:
-        incident.services.set(service_objects)
-    extensions_save(incident, checked.extended, actor)
-    notify_named(incident, actor, commander_user, role=COMMANDER, role_name="Incident commander")
-    system_event_add(
-        incident=incident,
-        actor=actor,
-        kind=EventKind.STATUS_CHANGE,
-        body=_declared_body(declaration),
-        occurred_at=now,
-    )
-    incident_event_emit(
-        name=IncidentEventName.DECLARED,
-        incident=incident,
-        actor=actor,
-        key=f"incident:{incident.pk}:declared",
-    )
-    if status == Status.RESOLVED:
-        _on_resolved(incident, actor)
-    return incident
-
-
-@dataclass
-class Declaration:
-    """An incident as `incident_declare` takes it; `incidents_record_many` takes a list of them
-    (with the people who took part and the entries that make its timeline)."""
-
-    title: str
-    severity: str
-    summary: str = ""
-    impact: str = ""
-    services: Iterable[Any] = ()
-    commander: Any = None
-    private: bool = False
-    tags: Any = None
-    status: str = Status.INVESTIGATING
-    started_at: datetime | None = None
-    detected_at: datetime | None = None
-    acknowledged_at: datetime | None = None
-    mitigated_at: datetime | None = None
-    resolved_at: datetime | None = None
-    extra: dict[str, Any] | None = None
-    participants: Sequence[Any] = ()
-    entries: Sequence[NewEntry] = ()
-
-
-@dataclass
-class _Checked:
-    values: dict[str, Any]  # the lifecycle times, defaults and status stamps applied
-    tags: list[str]
-    extended: list[Any]
-
-
-def _require_responder(actor: Actor) -> None:
-    if actor is not None and not is_responder(actor):
-        raise PermissionDenied("Only responders can declare incidents.")
-
-
-def _declaration_check(
-    declaration: Declaration, *, actor: Actor, now: datetime
-) -> tuple[dict[str, Any], _Checked]:
-    """Every check `incident_declare` makes before writing; return (errors, what to write)."""
-    errors: dict[str, Any] = {}
-    check_text(errors, "title", declaration.title, required=True, max_length=200)
-    check_text(errors, "summary", declaration.summary, required=False)
-    check_text(errors, "impact", declaration.impact, required=False)
-    _check_choices(errors, declaration.severity, declaration.status)
-    # Nothing but these two defaults and the status stamps is ever invented.
-    detected = declaration.detected_at or now
-    values: dict[str, Any] = {
-        "started_at": declaration.started_at or detected,
-        "detected_at": detected,
-        "acknowledged_at": declaration.acknowledged_at,
-        "mitigated_at": declaration.mitigated_at,
-        "resolved_at": declaration.resolved_at,
-    }
-    if not errors:
-        _apply_status_stamps(values, None, declaration.status, now)
-    _lifecycle_checks(errors, values)
-    extended = extensions_clean(errors, incident=None, data=declaration.extra, actor=actor)
-    tags: list[str] = []
-    try:
-        tags = _clean_tags(declaration.tags)
-    except ValidationError as error:
-        errors.update({key: messages[0] for key, messages in error.message_dict.items()})
-    return errors, _Checked(values=values, tags=tags, extended=extended)
-
-
-def _new_incident(
-    declaration: Declaration, checked: _Checked, *, number: int, actor: Actor, commander: Any
-) -> Incident:
-    incident = Incident(
-        number=number,
-        reference=f"INC-{number}",
-        title=declaration.title.strip(),
-        summary=declaration.summary or "",
-        impact=declaration.impact or "",
-        severity=declaration.severity,
-        status=declaration.status,
-        commander=commander,
-        reporter=actor_or_none(actor),
-        private=bool(declaration.private),
-        tags=checked.tags,
-        **checked.values,
-    )
-    set_history_user(incident, actor)
-    return incident
-
-
-def _declared_body(declaration: Declaration) -> str:
-    return f"Incident declared: {declaration.severity}, {Status(declaration.status).label}."
-
-
-@transaction.atomic
-def incidents_record_many(*, actor: Actor, declarations: Sequence[Declaration]) -> list[Incident]:
-    """Record many incidents at once (a batch of an import), in a few statements for all of them.
-
-    Each declaration is checked by the code `incident_declare` uses, and its entries as the timeline
-    checks them; any error refuses the lot and names the declaration (ValidationError keyed
-    `[i].field` and `[i].entries[j].field`), writing nothing. What gets written is what declaring
-    them one by one writes: numbers taken in one step (unique and gapless), each incident with its
-    history row, its services (with their history), participants, the "Incident declared" system
-    entry and the given entries with theirs, the extensions' values and the search index.
-
-    History is not news: nobody is notified and no incident event is emitted, so no broadcast,
-    subscription or postmortem job follows (`incident_declare` is for incidents happening now).
-    """
-    _require_responder(actor)
-    now = timezone.now()
-    errors: dict[str, Any] = {}
-    checks: list[_Checked] = []
-    for position, declaration in enumerate(declarations):
-        found, checked = _declaration_check(declaration, actor=actor, now=now)
-        found.update(timeline_entries_errors(declaration.entries))
-        for name in declaration.services:
-            if isinstance(name, str) and len(" ".join(name.split())) > 100:
-                found["services"] = "Service names are at most 100 characters."
-        errors.update({f"[{position}].{key}": message for key, message in found.items()})
-        checks.append(checked)
-    if errors:
-        raise ValidationError(errors)
-    if not declarations:
-        return []
-    services = _services_by_name(name for declaration in declarations for name in declaration.services)
-    numbers = _next_numbers(len(declarations))
-    incidents = [
-        _new_incident(
-            declaration,
-            checked,
-            number=number,
-            actor=actor,
-            commander=resolve_user(declaration.commander, field="commander") or actor_or_none(actor),
-        )
-        for declaration, checked, number in zip(declarations, checks, numbers, strict=True)
-    ]
-    Incident.objects.bulk_create(incidents)
-    history = Incident.history.bulk_history_create(incidents, default_date=now)
-    _services_set_many(incidents, history, declarations, services)
-    Participant = Incident.participants.through
-    Participant.objects.bulk_create(
-        [
-            Participant(incident_id=incident.pk, user_id=user.pk)
-            for incident, declaration in zip(incidents, declarations, strict=True)
-            for user in {person.pk: person for person in declaration.participants if person}.values()
-        ],
-        ignore_conflicts=True,
-    )
-    for incident, checked in zip(incidents, checks, strict=True):
-        extensions_save(incident, checked.extended, actor)
-    declared = [
-        NewEntry(actor=actor, kind=EventKind.STATUS_CHANGE, body=_declared_body(declaration), occurred_at=now)
-        for declaration in declarations
-    ]
-    timeline_events_add_bulk(
-        items=[(incident, [entry]) for incident, entry in zip(incidents, declared, strict=True)],
-        source=EventSource.SYSTEM,
-    )
-    timeline_events_add_bulk(
-        items=[
-            (incident, declaration.entries)
-            for incident, declaration in zip(incidents, declarations, strict=True)
-        ],
-        source=EventSource.IMPORT,
-    )
-    index_objects(source_of("incident"), [incident.pk for incident in incidents])
-    return incidents
-
-
-def _services_by_name(names: Iterable[Any]) -> dict[str, Service]:
-    """The services named (any case), created on first use: one query for those that exist."""
-    wanted = {" ".join(str(name).split()).lower(): " ".join(str(name).split()) for name in names}
-    wanted.pop("", None)
-    found: dict[str, Service] = {
-        service.name.lower(): service
-        for service in Service.objects.annotate(lowered=Lower("name")).filter(lowered__in=list(wanted))
-    }
-    for key, name in wanted.items():
-        if key not in found:
-            found[key] = service_get_or_create(name)
-    return found
-
-
-def _services_set_many(
-    incidents: list[Incident],
-    history: list[Any],
-    declarations: Sequence[Declaration],
-    services: dict[str, Service],
-) -> None:
-    """Link each incident to its services, and record the links in its history row (as
-    `incident.services.set` does through django-simple-history's m2m tracking, one incident at a time)."""
-    Link = Incident.services.through
-    links: list[Any] = []
-    for incident, declaration in zip(incidents, declarations, strict=True):
-        chosen = {
-            services[" ".join(str(name).split()).lower()].pk
-            for name in declaration.services
-            if str(name).strip()
-        }
-        links.extend(Link(incident_id=incident.pk, service_id=pk) for pk in sorted(chosen))
-    if not links:
-        return
-    Link.objects.bulk_create(links)
-    history_of = {row.id: row for row in history}
-    LinkHistory = Incident.history.model.services.model
-    LinkHistory.objects.bulk_create(
-        [
-            LinkHistory(
-                history=history_of[link.incident_id],
-                id=link.pk,
-                incident_id=link.incident_id,
-                service_id=link.service_id,
-            )
-            for link in links
-        ]
-    )
 
 
 @transaction.atomic
@@ -435,15 +141,15 @@ def incident_restore(
     event, so nobody is notified of history. Choices and the lifecycle are checked as on declare.
     """
     errors: dict[str, str] = {}
-    _check_choices(errors, values.get("severity"), values.get("status"))
-    _lifecycle_checks(errors, {field: values.get(field) for field in LIFECYCLE_FIELDS})
+    check_choices(errors, values.get("severity"), values.get("status"))
+    lifecycle_checks(errors, {field: values.get(field) for field in LIFECYCLE_FIELDS})
     if errors:
         raise ValidationError(errors)
-    number = _next_number()
+    number = next_number()
     incident = Incident(number=number, reference=f"INC-{number}", **values)
     set_history_user(incident, actor)
     incident.save()
-    incident.services.set(_services(services))
+    incident.services.set(services_named(services))
     incident.participants.set([user for user in participants if user is not None])
     return incident
 
@@ -505,7 +211,7 @@ def incident_update(
             )
     new_severity = data.get("severity", locked.severity)
     new_status = data.get("status", locked.status)
-    _check_choices(errors, new_severity, new_status)
+    check_choices(errors, new_severity, new_status)
     now = timezone.now()
     values = {field: data.get(field, getattr(locked, field)) for field in LIFECYCLE_FIELDS}
     if values["started_at"] is None:
@@ -513,8 +219,8 @@ def incident_update(
     if values["detected_at"] is None:
         errors["detected_at"] = "An incident always has a detection time."
     if not errors:
-        _apply_status_stamps(values, locked.status, new_status, now)
-    _lifecycle_checks(errors, values)
+        apply_status_stamps(values, locked.status, new_status, now)
+    lifecycle_checks(errors, values)
     duplicate_of = data.get("duplicate_of", locked.duplicate_of)
     if duplicate_of is not None:
         if duplicate_of.pk == locked.pk:
@@ -538,8 +244,8 @@ def incident_update(
     commander = (
         resolve_user(data["commander"], field="commander") if "commander" in data else locked.commander
     )
-    service_objects = _services(data["services"]) if "services" in data else None
-    tags = _clean_tags(data["tags"]) if "tags" in data else locked.tags
+    service_objects = services_named(data["services"]) if "services" in data else None
+    tags = clean_tags(data["tags"]) if "tags" in data else locked.tags
 
     old = {
         "status": locked.status,
@@ -608,7 +314,7 @@ def incident_update(
     _emit_changes(locked, actor, old_status=old["status"], old_severity=old["severity"])
     # Back from closed (its postmortem reopened) is not a new resolution: nothing to generate.
     if old["status"] not in (Status.RESOLVED, Status.CLOSED) and locked.status == Status.RESOLVED:
-        _on_resolved(locked, actor)
+        on_resolved(locked, actor)
     return locked
 
 
@@ -633,7 +339,7 @@ def _emit_changes(incident: Incident, actor: Actor, *, old_status: str, old_seve
         )
 
 
-def _on_resolved(incident: Incident, actor: Actor) -> None:
+def on_resolved(incident: Incident, actor: Actor) -> None:
     """Start postmortem generation (handled by incidents.postmortems) once the change commits."""
     job_enqueue(
         name="postmortems.generate",

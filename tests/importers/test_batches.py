@@ -13,11 +13,12 @@ from django.contrib.auth import get_user_model
 
 from incidents.importers import runner
 from incidents.importers.base import Importer, Parsed
+from incidents.importers.batches import BatchFallback, records_write_new
 from incidents.importers.models import ImportedRecord, PlaceholderPerson
 from incidents.importers.people import People
 from incidents.importers.records import CauseRecord, EntryRecord, PersonRef, SourceRecord
 from incidents.importers.runner import import_run
-from incidents.importers.writer import BatchFallback, record_write, records_write_new
+from incidents.importers.writer import record_write
 from incidents.models import Cause, Counter, Incident
 from incidents.search_index import SearchDocument
 from tests.factories import UserFactory
@@ -105,7 +106,8 @@ def test_a_batch_writes_what_declaring_each_record_alone_writes(db: Any) -> None
 
     assert [incident.reference for _, incident in result.written] == ["INC-2", "INC-3"]
     batched = result.written[0][1]
-    assert batched is not None and alone is not None
+    assert batched is not None
+    assert alone is not None
     expected = _shape(alone)
     expected["fields"]["title"] = "Checkout errors 2"
     expected["fields"]["resolved_at"] = _record(2).resolved_at
@@ -132,7 +134,10 @@ def test_a_refused_record_fails_alone_and_the_rest_of_its_batch_is_written(db: A
     report = _run([_record(1), bad, _record(3)])
 
     assert report.counts == {"created": 2, "updated": 0, "unchanged": 0, "failed": 1}
-    assert [(row.outcome, row.record) for row in report.rows] == [("created", "test R1"), ("created", "test R3")]
+    assert [(row.outcome, row.record) for row in report.rows] == [
+        ("created", "test R1"),
+        ("created", "test R3"),
+    ]
     assert (report.errors[0].record, report.errors[0].field) == ("test R2", "resolved_at")
     # Numbers stay gapless; nothing of the refused record is left, not even its placeholder person.
     assert sorted(Incident.objects.values_list("reference", flat=True)) == ["INC-1", "INC-2"]
@@ -171,7 +176,9 @@ def test_a_record_refused_while_writing_sends_its_batch_one_at_a_time(db: Any) -
 
 
 def test_causes_of_a_batched_record_are_written_through_the_cause_service(db: Any) -> None:
-    record = _record(1, causes=[CauseRecord(external_id="C1", category="capacity", description="Pool too small")])
+    record = _record(
+        1, causes=[CauseRecord(external_id="C1", category="capacity", description="Pool too small")]
+    )
 
     _run([record])
 
@@ -184,11 +191,14 @@ def test_causes_of_a_batched_record_are_written_through_the_cause_service(db: An
 def test_a_record_given_twice_in_one_file_is_one_incident_updated(db: Any) -> None:
     report = _run([_record(1), _record(1, title="Checkout errors, retitled")])
 
-    assert report.counts["created"] == 1 and report.counts["updated"] == 1
+    assert report.counts["created"] == 1
+    assert report.counts["updated"] == 1
     assert list(Incident.objects.values_list("title", flat=True)) == ["Checkout errors, retitled"]
 
 
-def test_a_re_run_reports_unchanged_records_without_writing(db: Any, django_assert_max_num_queries: Any) -> None:
+def test_a_re_run_reports_unchanged_records_without_writing(
+    db: Any, django_assert_max_num_queries: Any
+) -> None:
     records = [_record(number) for number in range(1, 6)]
     _run(records)
     before = Incident.objects.get(reference="INC-1").updated_at

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from incidents.choices import LIFECYCLE_FIELDS
 from incidents.models import Counter, Incident, RemediationAction, StatusUpdate
-from incidents.services.incidents import incident_declare
+from incidents.services.declare import incident_declare
 from timeline.models import TimelineEvent
 
 

@@ -26,7 +26,8 @@ from incidents.jobs import jobs_dispatch_pending
 from incidents.models import Job
 from incidents.reminders.models import Notification
 from incidents.services.actions import action_add
-from incidents.services.incidents import incident_declare, incident_update
+from incidents.services.declare import incident_declare
+from incidents.services.incidents import incident_update
 from tests.factories import UserFactory
 from tests.reminders.conftest import set_profile
 
