@@ -173,18 +173,17 @@ def deployment_receive(*, deployment: Deployment, delivery_id: str) -> Deploymen
     ).first()
     if existing is not None:
         return DeploymentOutcome(existing, False, "This deployment was recorded before; nothing added.")
-    fields = {
-        "service": deployment.service,
-        "summary": deployment.summary,
-        "kind": ChangeKind.DEPLOY,
-        "at": deployment.at,
-        "url": _first_valid_url(deployment.urls),
-        "author": deployment.author[:200],
-        "source": deployment.sender,
-        "external_id": deployment.external_id,
-    }
     try:
-        change = change_event_record(**fields)
+        change = change_event_record(
+            service=deployment.service,
+            summary=deployment.summary,
+            kind=ChangeKind.DEPLOY,
+            at=deployment.at,
+            url=_first_valid_url(deployment.urls),
+            author=deployment.author[:200],
+            source=deployment.sender,
+            external_id=deployment.external_id,
+        )
     except IntegrityError:
         # Another delivery of the same deployment (a new delivery id) committed it meanwhile.
         change = ChangeEvent.objects.get(source=deployment.sender, external_id=deployment.external_id)
