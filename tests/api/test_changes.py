@@ -145,5 +145,6 @@ def test_the_incident_page_shows_changes_before_it(client_for: Any, owner: Any) 
 
     assert "Changes before this incident" in page
     assert (
-        '<a href="https://ci.example.com/runs/4182" rel="noopener noreferrer">Deploy &lt;4182&gt;</a>' in page
+        '<a href="https://ci.example.com/runs/4182" rel="noopener noreferrer"><bdi>Deploy &lt;4182&gt;</bdi></a>'
+        in page
     )
