@@ -164,8 +164,10 @@ RESPONSES = {
         DeploymentAnswerSerializer, description="Acknowledged, not recorded: not a successful deployment."
     ),
     **errors(400, 413, 415),
-    401: OpenApiResponse(description="No valid signature or token; nothing recorded."),
-    404: OpenApiResponse(description="This hook is not set up (its secret setting is empty)."),
+    401: OpenApiResponse(
+        description="No valid signature or token, or the hook is not set up (its setting is empty); "
+        "nothing recorded."
+    ),
     409: OpenApiResponse(description="A delivery received before (a replay); nothing recorded."),
 }
 
@@ -212,7 +214,7 @@ class GitHubDeploymentHookView(APIView):
         description=(
             "A GitHub repository's (or organization's) webhook with the `Deployment statuses` event, "
             "content type `application/json`, and the secret in `GITHUB_DEPLOY_WEBHOOK_SECRET` "
-            "(unset: 404, the hook is off). Every post must carry a valid `X-Hub-Signature-256` "
+            "(unset: 401 saying so, the hook is off). Every post must carry a valid `X-Hub-Signature-256` "
             "(`sha256=` + hex HMAC-SHA256 of the raw body; otherwise 401) and an `X-GitHub-Delivery` "
             "id; a delivery id seen before is a replay: 409. `ping` answers 200. A `success` status "
             "records a `deploy` change (201) to the service named like the repository (or "
@@ -235,7 +237,7 @@ class GitHubDeploymentHookView(APIView):
         body: bytes = request.body
         secret: str = hindsight_setting("GITHUB_DEPLOY_WEBHOOK_SECRET")
         if not secret:
-            return HookAnswer("The GitHub deployment hook is not set up (GITHUB_DEPLOY_WEBHOOK_SECRET).", 404)
+            return HookAnswer("The GitHub deployment hook is not set up (GITHUB_DEPLOY_WEBHOOK_SECRET).", 401)
         signature = request.headers.get("X-Hub-Signature-256", "")
         if not hmac_sha256_valid(body=body, secret=secret, signature=signature):
             return HookAnswer("Bad or missing X-Hub-Signature-256.", 401)
@@ -265,7 +267,7 @@ class GitLabDeploymentHookView(APIView):
         summary="GitLab deployment webhook",
         description=(
             "A GitLab project's (or group's) webhook with `Deployment events` and the secret token "
-            "in `GITLAB_DEPLOY_WEBHOOK_TOKEN` (unset: 404, the hook is off). Every post must carry "
+            "in `GITLAB_DEPLOY_WEBHOOK_TOKEN` (unset: 401 saying so, the hook is off). Every post must carry "
             "that token as `X-Gitlab-Token` (compared in constant time; otherwise 401) and a "
             "delivery id (`Idempotency-Key` or `X-Gitlab-Event-UUID`); one seen before is a replay: "
             "409. A `success` deployment records a `deploy` change (201) to the service named like "
@@ -287,7 +289,7 @@ class GitLabDeploymentHookView(APIView):
     def post(self, request: Request) -> Response:
         token: str = hindsight_setting("GITLAB_DEPLOY_WEBHOOK_TOKEN")
         if not token:
-            return HookAnswer("The GitLab deployment hook is not set up (GITLAB_DEPLOY_WEBHOOK_TOKEN).", 404)
+            return HookAnswer("The GitLab deployment hook is not set up (GITLAB_DEPLOY_WEBHOOK_TOKEN).", 401)
         if not same_secret(request.headers.get("X-Gitlab-Token", ""), token):
             return HookAnswer("Bad or missing X-Gitlab-Token.", 401)
         event = request.headers.get("X-Gitlab-Event", "").strip()
