@@ -86,8 +86,8 @@ def change_evidence_id(change: ChangeEvent) -> str:
     return f"{CHANGE_EVIDENCE_PREFIX}{change.pk}"
 
 
-def _change_words(change: ChangeEvent) -> str:
-    by = f" by {change.author}" if change.author else ""
+def _change_words(change: ChangeEvent, *, author: bool) -> str:
+    by = f" by {change.author}" if author and change.author else ""
     return f"{change.get_kind_display()} of {change.service.name}: {change.summary}{by}"
 
 
@@ -118,7 +118,7 @@ def cause_from_change(*, incident: Incident, change: ChangeEvent, actor: Actor) 
             incident=incident,
             actor=actor,
             kind=EventKind.NOTE,
-            body=f"{_change_words(change)}{link}",
+            body=f"{_change_words(change, author=True)}{link}",
             occurred_at=change.at,
             # What the pipeline reported is the record of the change: its text is not edited here.
             source=EventSource.WEBHOOK,
@@ -135,7 +135,8 @@ def cause_from_change(*, incident: Incident, change: ChangeEvent, actor: Actor) 
         category=CauseCategory.CHANGE,
         role=CauseRole.TRIGGER,
         status=CauseStatus.SUSPECTED,
-        description=f"Suspected change at {when} — {_change_words(change)}{link}",
+        # The change is suspected, not who shipped it: the author is in the evidence, not the cause.
+        description=f"Suspected change at {when} — {_change_words(change, author=False)}{link}",
         evidence=[entry],
     )
     return cause, True

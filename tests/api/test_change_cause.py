@@ -62,6 +62,7 @@ def test_suspecting_a_change_adds_an_entry_at_its_time_and_a_suspected_cause_cit
     assert created
     assert (cause.category, cause.status, cause.role) == ("change", "suspected", "trigger")
     assert "Deployed main (f95f852) to production" in cause.description
+    assert "deploy-bot" not in cause.description  # blameless: the change is suspected, not a person
     [entry] = cause.evidence.all()
     assert entry.occurred_at == deploy.at
     assert entry.kind == "note"
