@@ -8,7 +8,8 @@ from rest_framework.routers import DefaultRouter
 from incidents.api import schema  # noqa: F401 — registers the token scheme with drf-spectacular
 from incidents.api.account import JobViewSet, MeView
 from incidents.api.audit import IncidentHistoryView
-from incidents.api.changes import ChangeHookView, IncidentChangesView
+from incidents.api.changes import ChangeCauseView, ChangeHookView, IncidentChangesView
+from incidents.api.deploy_hooks import GitHubDeploymentHookView, GitLabDeploymentHookView
 from incidents.api.hooks import AlertmanagerHookView, GenericHookView, GrafanaHookView, SentryHookView
 from incidents.api.record import (
     ActionViewSet,
@@ -59,7 +60,14 @@ urlpatterns = [
     path("hooks/sentry/", SentryHookView.as_view(), name="hook-sentry"),
     path("hooks/generic/<slug:slug>/", GenericHookView.as_view(), name="hook-generic"),
     path("hooks/changes/", ChangeHookView.as_view(), name="hook-changes"),
+    path("hooks/changes/github/", GitHubDeploymentHookView.as_view(), name="hook-changes-github"),
+    path("hooks/changes/gitlab/", GitLabDeploymentHookView.as_view(), name="hook-changes-gitlab"),
     path("incidents/<str:id>/changes/", IncidentChangesView.as_view(), name="incident-changes"),
+    path(
+        "incidents/<str:id>/changes/<str:change_id>/cause/",
+        ChangeCauseView.as_view(),
+        name="incident-change-cause",
+    ),
     # Sub-apps' routes, when they are installed.
     *[path("", include(module)) for app, module in SUB_APP_API if apps.is_installed(app)],
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

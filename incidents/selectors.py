@@ -249,16 +249,9 @@ def changes_near(*, incident: Incident) -> QuerySet[ChangeEvent]:
     The end is `resolved_at`, or now while it runs. The caller found the incident through
     `incident_get`, so it is one the user may see; changes themselves carry no private data.
     """
-    from django.utils import timezone
+    return ChangeEvent.objects.near(incident)
 
-    from incidents.conf import hindsight_setting
 
-    start = incident.started_at - hindsight_setting("CHANGE_WINDOW_BEFORE")
-    end = incident.resolved_at or timezone.now()
-    return (
-        ChangeEvent.objects.filter(
-            service__in=incident.services.all().values("pk"), at__gte=start, at__lte=end
-        )
-        .select_related("service")
-        .order_by("-at", "-id")
-    )
+def change_near_get(*, incident: Incident, pk: Any) -> ChangeEvent | None:
+    """Return one of the changes `changes_near` lists for the incident, or None."""
+    return ChangeEvent.objects.near(incident).filter(pk=pk).first()

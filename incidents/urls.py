@@ -24,6 +24,7 @@ urlpatterns = [
     path(incident + "timeline/<int:pk>/restore/", views.event_restore, name="timeline-event-restore"),
     path(incident + "causes/new/", views.cause_add, name="cause-add"),
     path(incident + "causes/<int:pk>/edit/", views.cause_edit, name="cause-edit"),
+    path(incident + "changes/<int:pk>/suspect/", views.cause_from_change_view, name="change-suspect"),
     path(incident + "actions/new/", views.action_add, name="action-add"),
     path(incident + "actions/<int:pk>/edit/", views.action_edit, name="action-edit"),
     path(incident + "actions/<int:pk>/close/", views.action_close, name="action-close"),

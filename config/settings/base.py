@@ -392,6 +392,9 @@ HINDSIGHT: dict[str, Any] = {
     "REMINDER_WEBHOOK_TIMEOUT": 5,  # seconds
     # Changes to an incident's services shown with it: from this long before it started to its end.
     "CHANGE_WINDOW_BEFORE": timedelta(hours=2),
+    # Deployment webhooks (README "Deployments from GitHub and GitLab"); each hook is off while empty.
+    "GITHUB_DEPLOY_WEBHOOK_SECRET": os.environ.get("GITHUB_DEPLOY_WEBHOOK_SECRET", ""),  # signs the body
+    "GITLAB_DEPLOY_WEBHOOK_TOKEN": os.environ.get("GITLAB_DEPLOY_WEBHOOK_TOKEN", ""),  # X-Gitlab-Token
     # Alertmanager's `severity` label (lower-cased) → Hindsight severity; anything else gets the default.
     "ALERTMANAGER_SEVERITY_MAP": {
         "critical": "SEV1",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,11 +15,12 @@ from incidents.api.authentication import ApiTokenAuthentication
 from incidents.api.base import InputSerializer, errors
 from incidents.api.fields import StrictCharField
 from incidents.api.hooks import IntegrationTokenPermission
-from incidents.api.lookups import incident_or_404
+from incidents.api.lookups import id_or_404, incident_or_404
 from incidents.api.pagination import PageNumberPagination
+from incidents.api.serializers import CauseSerializer
 from incidents.api.views import INCIDENT_ID
 from incidents.models import ApiToken, ChangeEvent, ChangeKind
-from incidents.services.changes import change_event_record
+from incidents.services.changes import cause_from_change, change_event_record
 
 
 class ChangeEventWriteSerializer(InputSerializer):
@@ -84,3 +87,30 @@ class IncidentChangesView(APIView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.changes_near(incident=incident), request, view=self)
         return paginator.get_paginated_response(ChangeEventSerializer(page, many=True).data)
+
+
+class ChangeCauseView(APIView):
+    @extend_schema(
+        summary="Suspect a change of causing the incident",
+        description=(
+            "One click from a change listed by `GET …/changes/` to a suspected cause: a timeline entry "
+            "at the change's time naming it (kind, service, summary, author, link), and a cause of "
+            "category `change`, role `trigger`, status `suspected`, citing that entry as evidence. "
+            "201 with the cause; 200 with the cause made before if this change was suspected already "
+            "(nothing added). Responders only (403); a change not listed for the incident: 404."
+        ),
+        request=None,
+        parameters=[
+            INCIDENT_ID,
+            OpenApiParameter("change_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+        ],
+        responses={200: CauseSerializer, 201: CauseSerializer, **errors(400, 403, 404)},
+    )
+    def post(self, request: Request, id: str, change_id: str) -> Response:
+        incident = incident_or_404(request.user, id)
+        change = selectors.change_near_get(incident=incident, pk=id_or_404(change_id, "change"))
+        if change is None:
+            raise NotFound("No such change near this incident.")
+        cause, created = cause_from_change(incident=incident, change=change, actor=request.user)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(CauseSerializer(cause).data, status=code)

@@ -2,7 +2,7 @@ from .accounts import ApiToken, Profile
 from .actions import RemediationAction
 from .alerts import AlertSource
 from .causes import Cause
-from .changes import ChangeEvent, ChangeKind
+from .changes import ChangeEvent, ChangeHookDelivery, ChangeKind
 from .incidents import REFERENCE_COUNTER, Counter, Incident, IncidentScopedQuerySet, Service
 from .jobs import Job
 from .roles import IncidentRole, IncidentRoleKind
@@ -15,6 +15,7 @@ __all__ = [
     "ApiToken",
     "Cause",
     "ChangeEvent",
+    "ChangeHookDelivery",
     "ChangeKind",
     "Counter",
     "Incident",

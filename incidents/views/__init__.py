@@ -1,7 +1,7 @@
 """Server-rendered pages, one module per concept; reads go through selectors, writes through services."""
 
 from .actions import action_add, action_close, action_edit, action_list
-from .causes import cause_add, cause_edit
+from .causes import cause_add, cause_edit, cause_from_change_view
 from .dashboard import dashboard
 from .header import incident_header_change
 from .history import incident_history
@@ -27,6 +27,7 @@ __all__ = [
     "api_token_revoke",
     "cause_add",
     "cause_edit",
+    "cause_from_change_view",
     "dashboard",
     "event_delete",
     "event_detail",

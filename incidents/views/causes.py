@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from incidents import selectors, services
 from incidents.forms import CauseForm
 from incidents.models import Cause, Incident
+from incidents.services.changes import cause_from_change
 from incidents.views.common import (
     INVALID,
     add_service_errors,
@@ -89,3 +90,19 @@ def cause_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
                 return redirect(_cause_url(incident, cause))
     context = {"incident": incident, "form": form, "cause": cause}
     return render(request, "incidents/cause_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["POST"])
+def cause_from_change_view(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """ "Suspect this change": a suspected cause citing the change, then the page at that cause.
+
+    A plain form post answered with a redirect: the timeline, the causes and the changes card all
+    change, so the page is loaded again (with or without JS) rather than patched in three places."""
+    incident = incident_or_404(request, reference)
+    require_edit(request, incident)
+    change = selectors.change_near_get(incident=incident, pk=pk)
+    if change is None:
+        raise Http404("No such change near this incident.")
+    cause, _ = cause_from_change(incident=incident, change=change, actor=request.user)
+    return redirect(_cause_url(incident, cause))

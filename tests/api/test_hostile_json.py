@@ -31,6 +31,7 @@ pytestmark = pytest.mark.django_db
 BODY_METHODS = ("post", "put", "patch")
 DEEP = 5_000
 SENTRY_SECRET = "hostile-json-test-secret"
+DEPLOY_SECRET = "hostile-json-deploy-secret"
 
 
 def deep_body(depth: int = DEEP) -> str:
@@ -89,7 +90,14 @@ def hook_credentials(db: Any) -> Iterator[dict[str, str]]:
     """
     source = AlertSource.objects.create(name="World", slug=WORLD_ALERT_SOURCE, group_key="id", title="title")
     token = alert_source_token_issue(source=source)
-    with override_settings(HINDSIGHT={**settings.HINDSIGHT, "SENTRY_CLIENT_SECRET": SENTRY_SECRET}):
+    with override_settings(
+        HINDSIGHT={
+            **settings.HINDSIGHT,
+            "SENTRY_CLIENT_SECRET": SENTRY_SECRET,
+            "GITHUB_DEPLOY_WEBHOOK_SECRET": DEPLOY_SECRET,
+            "GITLAB_DEPLOY_WEBHOOK_TOKEN": DEPLOY_SECRET,
+        }
+    ):
         yield {"generic": token}
 
 
@@ -109,6 +117,19 @@ def _hook_headers(path: str, body: str, credentials: dict[str, str]) -> dict[str
         }
     if path.startswith("/api/v1/hooks/generic/"):
         return {"HTTP_X_HINDSIGHT_TOKEN": credentials["generic"]}
+    if path.startswith("/api/v1/hooks/changes/github/"):
+        signature = hmac.new(DEPLOY_SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+        return {
+            "HTTP_X_HUB_SIGNATURE_256": f"sha256={signature}",
+            "HTTP_X_GITHUB_EVENT": "deployment_status",
+            "HTTP_X_GITHUB_DELIVERY": str(time.time_ns()),
+        }
+    if path.startswith("/api/v1/hooks/changes/gitlab/"):
+        return {
+            "HTTP_X_GITLAB_TOKEN": DEPLOY_SECRET,
+            "HTTP_X_GITLAB_EVENT": "Deployment Hook",
+            "HTTP_X_GITLAB_EVENT_UUID": str(time.time_ns()),
+        }
     return {}
 
 

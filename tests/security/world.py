@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from incidents.models import Job, StatusUpdate
+from incidents.models import ChangeEvent, Job, StatusUpdate
 from tests.factories import (
     CauseFactory,
     IncidentFactory,
@@ -94,6 +94,16 @@ def build_incident(
         name="postmortems.generate", kwargs={"incident_id": incident.pk}, incident=incident
     )
     world = IncidentWorld(incident=incident, event=event, cause=cause, action=action, update=update, job=job)
+    # A pipeline's report about a service, not part of the incident's record (never private): the
+    # hostile text, not `text` (which may be a private incident's marker).
+    world.extra["change"] = ChangeEvent.objects.create(
+        service=incident.services.first(),
+        kind="deploy",
+        summary=HOSTILE,
+        author=HOSTILE[:200],
+        url="https://ci.example.com/runs/1",
+        at=incident.started_at - timedelta(minutes=10),
+    )
     world.postmortem = _postmortem(incident, owner, text)
     _classify(incident, text)
     return world
@@ -168,6 +178,8 @@ def _value(name: str, segment: str, world: IncidentWorld, *, owner: Any) -> str 
         return str(incident.pk)
     if name == "key":
         return "summary"
+    if name == "change_id" or (name == "pk" and segment == "changes"):
+        return str(world.extra["change"].pk)
     if name == "number":
         return "1"
     if name == "token":
