@@ -3,9 +3,9 @@
 Writes a PagerDuty REST v2 export (a folder of files, 100 incidents each, log entries inline, 40
 responders) to a temporary folder, then times `import_run` over it into a throwaway database
 (SQLite by default; DATABASE_URL's server with a test_ prefix, e.g. postgres://…/h7_bench), and
-samples the process's resident memory ten times (every 1,000 incidents): it must stay flat as the count grows,
-because records are read one at a time and written a batch (100 new records) at a time. A re-run of the same folder (every record
-unchanged) is timed too.
+samples the process's resident memory ten times (every 1,000 incidents): it must stay flat as the
+count grows, because records are read one at a time and written a batch (100 new records) at a
+time. A re-run of the same folder (every record unchanged) is timed too.
 Targets: the import under 2 minutes; resident memory growing < 50 MB from the first sample to the last.
 Run: .venv/bin/python bench/bench_import.py  (INCIDENTS=1000 ENTRIES=20 to go smaller)
 """
