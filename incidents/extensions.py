@@ -56,6 +56,9 @@ class IncidentExtension(Protocol):
     def represent(self, *, incident: Incident) -> dict[str, Any]:
         """Return the extension's keys for the incident's detail and its JSON export."""
 
+    def describe(self, *, incident: Incident) -> list[tuple[str, str]]:
+        """Return (label, value) pairs for documents people read (the Markdown and HTML exports)."""
+
     def form(self, *, data: Mapping[str, Any] | None, incident: Incident | None) -> forms.Form: ...
 
 
@@ -109,6 +112,14 @@ def extensions_represent(incident: Incident) -> dict[str, Any]:
     for extension in INCIDENT_EXTENSIONS:
         data.update(extension.represent(incident=incident))
     return data
+
+
+def extensions_describe(incident: Incident) -> list[tuple[str, str]]:
+    """What the extensions add to the incident, as (label, text) pairs for documents."""
+    rows: list[tuple[str, str]] = []
+    for extension in INCIDENT_EXTENSIONS:
+        rows.extend(extension.describe(incident=incident))
+    return rows
 
 
 def extension_forms(*, data: Mapping[str, Any] | None, incident: Incident | None) -> list[Any]:

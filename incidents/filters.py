@@ -64,6 +64,19 @@ class IncidentFilterSet(django_filters.FilterSet):
         return queryset.filter(condition)
 
 
+def register_incident_filter(name: str, filter_: django_filters.Filter) -> None:
+    """Add a filter a sub-app owns (e.g. `type`) to the incident list, in the UI and the API.
+
+    Called from the sub-app's `AppConfig.ready`: the filter joins the FilterSet's declared filters,
+    so every list (page, API, schema) built from IncidentFilterSet takes it. Its field in the page's
+    form is a panel in the `incident_filters` slot.
+    """
+    if name in IncidentFilterSet.base_filters:
+        return
+    filter_.field_name = filter_.field_name or name
+    IncidentFilterSet.base_filters[name] = filter_
+
+
 class ActionFilterSet(django_filters.FilterSet):
     owner = django_filters.CharFilter(method="filter_owner", label="Owner (username)")
     status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)

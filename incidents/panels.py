@@ -18,6 +18,8 @@ Slots (the context each panel template gets is the page's own):
 - `profile`: links on the profile page.
 - `incident_head`: under the incident page's header (`incident`), e.g. a follow button.
 - `incident_list`: between the incident list's filters and its results (`filterset`).
+- `incident_filters`: fields inside the incident list's filter form, before its buttons
+  (`filterset`, `form`); the filter itself is registered with `filters.register_incident_filter`.
 - `status_page`: at the end of the public status page (no user).
 - `declare_form`: in the declare form, under the title (`form`).
 - `postmortem_side`: cards in the postmortem editor's sidebar (`incident`, `postmortem`, `can_edit`).
@@ -42,6 +44,7 @@ SLOTS = frozenset(
         "profile",
         "incident_head",
         "incident_list",
+        "incident_filters",
         "status_page",
         "postmortem_side",
         "declare_form",

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from incidents.extensions import extensions_represent
+from incidents.extensions import extensions_describe, extensions_represent
 from incidents.markdown import render_markdown
 from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
 from incidents.postmortems.models import Postmortem, Section
@@ -55,6 +55,9 @@ def export_markdown(postmortem: Postmortem) -> str:
         + (f" · published {_iso(postmortem.published_at)}" if postmortem.published_at else "")
         + "_",
     ]
+    facts = extensions_describe(incident)
+    if facts:
+        parts += ["", " · ".join(f"**{label}:** {value}" for label, value in facts)]
     for section in _document_sections(postmortem):
         body = EMPTY_SECTION if section.is_empty else section.body.strip()
         parts += ["", f"## {section.title}", "", body]
@@ -86,6 +89,7 @@ def export_html(postmortem: Postmortem) -> str:
             "postmortem": postmortem,
             "incident": postmortem.incident,
             "sections": sections,
+            "facts": extensions_describe(postmortem.incident),
             "generated_at": timezone.now(),
             "stylesheet": _export_stylesheet(),
         },

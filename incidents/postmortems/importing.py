@@ -27,6 +27,7 @@ from incidents.choices import (
     Severity,
     Status,
 )
+from incidents.extensions import extension_keys
 from incidents.models import Cause, Incident, RemediationAction, StatusUpdate
 from incidents.postmortems.choices import PostmortemStatus, ReviewDecision, SectionSource
 from incidents.postmortems.exports import EXPORT_FORMAT
@@ -126,6 +127,8 @@ def incident_import(*, data: Any) -> Incident:
         },
         services=source.get("services") or [],
         participants=[people.get(name) for name in source.get("participants") or []],
+        # What other apps add (a type and its custom fields), checked as on declare.
+        extra={key: source[key] for key in extension_keys() if key in source},
     )
 
     items = [item for item in data.get("events") or [] if isinstance(item, dict)]

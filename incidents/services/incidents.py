@@ -134,15 +134,18 @@ def incident_restore(
     values: dict[str, Any],
     services: Iterable[Any] = (),
     participants: Iterable[Any] = (),
+    extra: dict[str, Any] | None = None,
 ) -> Incident:
     """Create an incident restored from an export under this instance's next reference.
 
     The record is taken as it was (status, times, roles): no status stamps, no system entry, no
-    event, so nobody is notified of history. Choices and the lifecycle are checked as on declare.
+    event, so nobody is notified of history. Choices and the lifecycle are checked as on declare,
+    and so are the fields other apps add (`extra`: e.g. the incident's type and custom fields).
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     check_choices(errors, values.get("severity"), values.get("status"))
     lifecycle_checks(errors, {field: values.get(field) for field in LIFECYCLE_FIELDS})
+    extended = extensions_clean(errors, incident=None, data=extra, actor=actor)
     if errors:
         raise ValidationError(errors)
     number = next_number()
@@ -151,6 +154,7 @@ def incident_restore(
     incident.save()
     incident.services.set(services_named(services))
     incident.participants.set([user for user in participants if user is not None])
+    extensions_save(incident, extended, actor)
     return incident
 
 

@@ -17,6 +17,12 @@ class TaxonomyConfig(AppConfig):
             INCIDENT_EXTENSIONS.append(TYPE_EXTENSION)
         register_panel("incident_side", "taxonomy/_incident_card.html", order=5)
 
+        from incidents.filters import register_incident_filter
+        from incidents.taxonomy.filters import type_filter
+
+        register_incident_filter("type", type_filter())
+        register_panel("incident_filters", "taxonomy/_list_filter.html", order=10)
+
         from incidents.audit import MODELS
         from incidents.taxonomy.models import IncidentClassification
 

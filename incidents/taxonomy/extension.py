@@ -11,7 +11,8 @@ from incidents.api.fields import StrictCharField
 from incidents.models import Incident
 from incidents.taxonomy import services
 from incidents.taxonomy.forms import IncidentTypeForm
-from incidents.taxonomy.selectors import api_values, classification_of, fields_of
+from incidents.taxonomy.models import FieldKind
+from incidents.taxonomy.selectors import api_values, classification_of, fields_of, shown_values
 
 
 class TypeExtension:
@@ -59,6 +60,21 @@ class TypeExtension:
             "type": classification.incident_type.slug,
             "custom_fields": api_values(fields, classification.values or {}),
         }
+
+    def describe(self, *, incident: Incident) -> list[tuple[str, str]]:
+        classification = classification_of(incident)
+        if classification is None:
+            return []
+        rows = [("Type", classification.incident_type.name)]
+        for shown in shown_values(classification):
+            if shown.value is None or shown.value == "":
+                continue
+            if shown.kind == FieldKind.USER:
+                text = shown.value.get_full_name().strip() or shown.value.get_username()
+            else:
+                text = str(shown.value)
+            rows.append((shown.label, text))
+        return rows
 
     def form(self, *, data: Mapping[str, Any] | None, incident: Incident | None) -> IncidentTypeForm:
         return IncidentTypeForm(data, incident=incident)

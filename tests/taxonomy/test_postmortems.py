@@ -7,8 +7,10 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
+from incidents.models import Incident
 from incidents.postmortems.choices import DEFAULT_SECTIONS
-from incidents.postmortems.exports import export_incident
+from incidents.postmortems.exports import export_html, export_incident, export_markdown
+from incidents.postmortems.importing import incident_import
 from incidents.postmortems.services import (
     postmortem_ensure,
     postmortem_generate,
@@ -127,3 +129,45 @@ def test_the_json_export_carries_the_type_and_values(owner, participant, breach,
 def test_an_export_without_a_type_says_so(owner, incident):
     data = export_incident(incident)
     assert (data["incident"]["type"], data["incident"]["custom_fields"]) == (None, {})
+
+
+def test_the_markdown_and_html_exports_show_the_type_and_its_values(breach):
+    postmortem_generate(incident_id=breach.pk)
+    postmortem = postmortem_ensure(incident=breach)
+
+    markdown = export_markdown(postmortem)
+    html = export_html(postmortem)
+
+    assert "**Type:** Security · **Attack vector:** supply chain · **Records exposed:** 12" in markdown
+    # Unset fields are left out of documents people read.
+    assert "CVE" not in markdown.split("## ")[0]
+    assert "Type: <bdi>Security</bdi> · Attack vector: <bdi>supply chain</bdi>" in html
+
+
+def test_an_export_without_a_type_shows_no_type_line(owner, incident):
+    postmortem_generate(incident_id=incident.pk)
+    postmortem = postmortem_ensure(incident=incident)
+    assert "**Type:**" not in export_markdown(postmortem)
+    assert "Type:" not in export_html(postmortem)
+
+
+def test_import_incident_restores_the_type_and_its_values(breach):
+    data = export_incident(breach)
+
+    copy = incident_import(data=data)
+
+    assert copy.reference != breach.reference
+    assert export_incident(copy)["incident"]["type"] == "security"
+    assert export_incident(copy)["incident"]["custom_fields"] == data["incident"]["custom_fields"]
+
+
+def test_import_incident_refuses_a_type_this_instance_does_not_have(breach):
+    data = export_incident(breach)
+    data["incident"]["type"] = "no-such-type"
+    before = Incident.objects.count()
+
+    with pytest.raises(ValidationError) as refused:
+        incident_import(data=data)
+
+    assert "No incident type 'no-such-type'" in str(refused.value.message_dict["type"])
+    assert Incident.objects.count() == before

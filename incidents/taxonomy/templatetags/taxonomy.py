@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from incidents.taxonomy.selectors import classification_for, shown_values
+from incidents.taxonomy.selectors import classification_for, shown_values, type_choices
 
 register = template.Library()
 
@@ -19,3 +19,9 @@ def incident_classification(context: template.Context, incident: Any) -> dict[st
     if classification is None:
         return None
     return {"type": classification.incident_type, "values": shown_values(classification)}
+
+
+@register.simple_tag
+def incident_types() -> list[Any]:
+    """The active incident types, for the incident list's type filter."""
+    return type_choices()
