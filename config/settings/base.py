@@ -461,6 +461,9 @@ HINDSIGHT: dict[str, Any] = {
     # Ticket sync with GitHub, GitLab and Jira (incidents.tickets).
     "TICKETS_TIMEOUT": 10,  # seconds per call to a tracker
     "TICKETS_MAX_ATTEMPTS": 6,  # creating a ticket is given up after this many failed tries
+    # The reconcile also rechecks tickets closed within this many days (hourly at most), in case a
+    # "reopened" webhook was missed; 0: closed tickets are left to webhooks.
+    "TICKETS_RECHECK_CLOSED_DAYS": int(os.environ.get("HINDSIGHT_TICKETS_RECHECK_CLOSED_DAYS", "30")),
 }
 
 # Each 4xx is one line: django.request logs it (without the traceback Django attaches to a

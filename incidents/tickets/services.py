@@ -30,6 +30,7 @@ from timeline.actors import Actor
 
 from .adapters import RemoteTicket, TicketDraft, TrackerError, WebhookRefused, adapter_for
 from .models import LinkState, TicketLink, TrackerConnection, TrackerKind, WebhookReceipt
+from .selectors import reconcile_due_links
 
 logger = logging.getLogger(__name__)
 
@@ -157,10 +158,15 @@ def _apply(link: TicketLink, *, closed: bool, status: str, first: bool = False) 
     """Record the ticket's state; on a change, close or reopen the item. Return True if it changed."""
     locked = TicketLink.objects.select_for_update().select_related("tracker").get(pk=link.pk)
     was_closed = locked.state == LinkState.CLOSED and not first
+    now = timezone.now()
     locked.state = LinkState.CLOSED if closed else LinkState.OPEN
     locked.remote_status = status[:100]
-    locked.last_synced_at = timezone.now()
-    locked.save(update_fields=["state", "remote_status", "last_synced_at"])
+    locked.last_synced_at = now
+    if not closed:
+        locked.closed_at = None
+    elif not was_closed or locked.closed_at is None:
+        locked.closed_at = now
+    locked.save(update_fields=["state", "remote_status", "last_synced_at", "closed_at"])
     if closed == was_closed:
         return False  # only a change of the ticket's state moves the item
     action = RemediationAction.objects.select_related("incident").filter(pk=locked.action_id).first()
@@ -238,25 +244,44 @@ def webhook_apply(*, tracker: TrackerConnection, headers: Mapping[str, str], pay
 # ---------------------------------------------------------------- reconcile
 
 
+def _tracker_wide(error: TrackerError) -> bool:
+    """Whether a failed fetch says the tracker is down or refusing us, not that one ticket is gone."""
+    return error.retryable or error.status in (401, 403)
+
+
 def tickets_reconcile(*, limit: int = 500) -> dict[str, int]:
-    """Fetch the state of open tickets, in case a webhook was missed; forget old deliveries."""
-    checked = changed = failed = 0
-    links = (
-        TicketLink.objects.filter(state=LinkState.OPEN, tracker__active=True, action__deleted_at__isnull=True)
-        .select_related("tracker")
-        .order_by("last_synced_at", "pk")[:limit]
-    )
-    for link in links:
+    """Fetch tickets' states in case a webhook was missed (at most `limit` requests); forget old
+    deliveries.
+
+    Open tickets are fetched every run, recently closed ones now and then (`reconcile_due_links`):
+    a closed ticket found open again reopens its item exactly as the "reopened" webhook does. A ticket
+    that cannot be fetched is counted as failed and the run goes on; after a failure that concerns
+    the whole tracker (no answer, 5xx, 429, a refused token) that tracker's other links wait for
+    the next run instead of each waiting for the same timeout.
+    """
+    checked = changed = failed = skipped = 0
+    down: set[int] = set()
+    for link in reconcile_due_links(now=timezone.now(), limit=limit):
+        if link.tracker_id in down:
+            skipped += 1
+            continue
         try:
             remote = adapter_for(link.tracker).get(link.number)
         except TrackerError as error:
             failed += 1
+            if _tracker_wide(error):
+                down.add(link.tracker_id)
             logger.warning("ticket %s (%s) not reconciled: %s", link.key, link.tracker.name, error)
             continue
+        try:
+            changed += ticket_state_apply(link=link, closed=remote.closed, status=remote.status)
+        except ValidationError as error:  # the item refused the change; the others go on
+            failed += 1
+            logger.warning("ticket %s: its action item refused the tracker's state: %s", link.key, error)
+            continue
         checked += 1
-        changed += ticket_state_apply(link=link, closed=remote.closed, status=remote.status)
     WebhookReceipt.objects.filter(received_at__lt=timezone.now() - RECEIPTS_KEPT).delete()
-    return {"checked": checked, "changed": changed, "failed": failed}
+    return {"checked": checked, "changed": changed, "failed": failed, "skipped": skipped}
 
 
 # ---------------------------------------------------------------- what a ticket says
