@@ -11,16 +11,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from incidents.choices import ActionStatus
-from incidents.conf import absolute_url
+from incidents.conf import absolute_url, hindsight_setting
 from incidents.jobs import job_enqueue
 from incidents.models import Job, RemediationAction
 from incidents.services import action_update
@@ -30,7 +31,6 @@ from timeline.actors import Actor
 
 from .adapters import RemoteTicket, TicketDraft, TrackerError, WebhookRefused, adapter_for
 from .models import LinkState, TicketLink, TrackerConnection, TrackerKind, WebhookReceipt
-from .selectors import reconcile_due_links
 
 logger = logging.getLogger(__name__)
 
@@ -244,6 +244,32 @@ def webhook_apply(*, tracker: TrackerConnection, headers: Mapping[str, str], pay
 # ---------------------------------------------------------------- reconcile
 
 
+# A closed ticket is fetched at most this often (an open one at every run), and only for
+# TICKETS_RECHECK_CLOSED_DAYS after it closed: reopening is rarer than closing, and old tickets
+# that are reopened have their webhook; this only catches a missed one.
+RECHECK_CLOSED_EVERY = timedelta(hours=1)
+
+
+def _reconcile_due(*, now: datetime, limit: int) -> QuerySet[TicketLink]:
+    """The links the next reconcile fetches, least recently synced first, at most `limit`.
+
+    Every open ticket; a closed one if it closed within TICKETS_RECHECK_CLOSED_DAYS and was not
+    synced within RECHECK_CLOSED_EVERY. A link that was never synced comes first.
+    """
+    due = Q(state=LinkState.OPEN)
+    days = int(hindsight_setting("TICKETS_RECHECK_CLOSED_DAYS"))
+    if days > 0:
+        due |= (
+            Q(state=LinkState.CLOSED, closed_at__gte=now - timedelta(days=days))
+            & (Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=now - RECHECK_CLOSED_EVERY))
+        )  # fmt: skip
+    return (
+        TicketLink.objects.filter(due, tracker__active=True, action__deleted_at__isnull=True)
+        .select_related("tracker")
+        .order_by(F("last_synced_at").asc(nulls_first=True), "pk")[:limit]
+    )
+
+
 def _tracker_wide(error: TrackerError) -> bool:
     """Whether a failed fetch says the tracker is down or refusing us, not that one ticket is gone."""
     return error.retryable or error.status in (401, 403)
@@ -253,7 +279,7 @@ def tickets_reconcile(*, limit: int = 500) -> dict[str, int]:
     """Fetch tickets' states in case a webhook was missed (at most `limit` requests); forget old
     deliveries.
 
-    Open tickets are fetched every run, recently closed ones now and then (`reconcile_due_links`):
+    Open tickets are fetched every run, recently closed ones now and then (`_reconcile_due`):
     a closed ticket found open again reopens its item exactly as the "reopened" webhook does. A ticket
     that cannot be fetched is counted as failed and the run goes on; after a failure that concerns
     the whole tracker (no answer, 5xx, 429, a refused token) that tracker's other links wait for
@@ -261,7 +287,7 @@ def tickets_reconcile(*, limit: int = 500) -> dict[str, int]:
     """
     checked = changed = failed = skipped = 0
     down: set[int] = set()
-    for link in reconcile_due_links(now=timezone.now(), limit=limit):
+    for link in _reconcile_due(now=timezone.now(), limit=limit):
         if link.tracker_id in down:
             skipped += 1
             continue
