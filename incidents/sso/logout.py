@@ -51,9 +51,11 @@ def provider_logout_endpoint(request: HttpRequest) -> str:
     if not logout_at_provider_enabled():
         return ""
     session = getattr(request, "session", None)
+    if session is None or not session.session_key:
+        return ""  # no session to read (and reading it would add "Vary: Cookie" to public pages)
     # The backend, not the ID token alone: a refused SSO attempt can leave a token in a session
     # that later signs in with a password.
-    if session is None or session.get(BACKEND_SESSION_KEY) != OIDC_BACKEND:
+    if session.get(BACKEND_SESSION_KEY) != OIDC_BACKEND:
         return ""
     return str(session.get(SESSION_ENDPOINT) or "")
 
