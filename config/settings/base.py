@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Lets the sign-out form of an SSO user's pages redirect to the provider (CSP form-action).
+    "incidents.sso.logout.ProviderLogoutCspMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "incidents.middleware.UserTimezoneMiddleware",
@@ -205,6 +207,12 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT"
 OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
 OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
 OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+# Signing out of Hindsight after an SSO sign-in also ends the provider's session (OpenID Connect
+# RP-Initiated Logout) at its end_session_endpoint; register https://<host>/login/ there as the
+# post-logout redirect URI. Needs the ID token, kept in the session as id_token_hint.
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_LOGOUT_AT_PROVIDER = env_bool("OIDC_LOGOUT_AT_PROVIDER", True)
+OIDC_STORE_ID_TOKEN = True
 OIDC_USE_PKCE = True
 OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", "10"))  # seconds per request to the provider
 # The claim naming the user's groups, and group=role pairs (highest role wins, none → viewer),
@@ -456,6 +464,9 @@ HINDSIGHT: dict[str, Any] = {
     # Ticket sync with GitHub, GitLab and Jira (incidents.tickets).
     "TICKETS_TIMEOUT": 10,  # seconds per call to a tracker
     "TICKETS_MAX_ATTEMPTS": 6,  # creating a ticket is given up after this many failed tries
+    # The reconcile also rechecks tickets closed within this many days (hourly at most), in case a
+    # "reopened" webhook was missed; 0: closed tickets are left to webhooks.
+    "TICKETS_RECHECK_CLOSED_DAYS": int(os.environ.get("HINDSIGHT_TICKETS_RECHECK_CLOSED_DAYS", "30")),
 }
 
 # Each 4xx is one line: django.request logs it (without the traceback Django attaches to a

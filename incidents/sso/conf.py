@@ -22,7 +22,11 @@ ENDPOINTS = {
     "OIDC_OP_TOKEN_ENDPOINT": "token_endpoint",
     "OIDC_OP_USER_ENDPOINT": "userinfo_endpoint",
     "OIDC_OP_JWKS_ENDPOINT": "jwks_uri",
+    # RP-Initiated Logout 1.0; Hindsight's own name (mozilla-django-oidc has no setting for it).
+    "OIDC_OP_LOGOUT_ENDPOINT": "end_session_endpoint",
 }
+# Endpoints a provider may lack: Hindsight then does without (no userinfo call, no sign-out there).
+OPTIONAL_ENDPOINTS = {"OIDC_OP_USER_ENDPOINT", "OIDC_OP_LOGOUT_ENDPOINT"}
 
 _metadata: dict[str, dict[str, Any]] = {}
 _lock = threading.Lock()
@@ -38,6 +42,11 @@ def sso_enabled() -> bool:
 
 def local_login_enabled() -> bool:
     return bool(getattr(settings, "HINDSIGHT_LOCAL_LOGIN", True))
+
+
+def logout_at_provider_enabled() -> bool:
+    """Whether signing out of Hindsight also signs SSO users out at the provider (when it can)."""
+    return sso_enabled() and bool(getattr(settings, "OIDC_LOGOUT_AT_PROVIDER", True))
 
 
 def provider_name() -> str:
@@ -108,7 +117,7 @@ def endpoint(name: str) -> str:
     if explicit:
         return str(explicit)
     value = metadata().get(ENDPOINTS[name], "")
-    if not value and name != "OIDC_OP_USER_ENDPOINT":
+    if not value and name not in OPTIONAL_ENDPOINTS:
         raise SsoUnavailable(f"the provider's discovery document has no {ENDPOINTS[name]}")
     return str(value)
 

@@ -1,4 +1,4 @@
-"""Sign-in pages: the login page (password and/or SSO) and the two OpenID Connect endpoints."""
+"""Sign-in pages: the login page (password and/or SSO), the two OpenID Connect endpoints, and sign-out."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from incidents.sso.conf import (
     provider_name,
     sso_enabled,
 )
+from incidents.sso.logout import provider_logout_remember, provider_logout_url
 
 logger = logging.getLogger(__name__)
 FAILED = (
@@ -99,6 +100,11 @@ class OidcCallbackView(OIDCAuthenticationCallbackView):
         messages.error(self.request, FAILED)
         return super().login_failure()
 
+    def login_success(self) -> HttpResponse:
+        response = super().login_success()
+        provider_logout_remember(self.request)
+        return response
+
     def get(self, request: HttpRequest) -> HttpResponse:
         if not sso_enabled():
             raise Http404("Single sign-on is not set up.")
@@ -107,3 +113,18 @@ class OidcCallbackView(OIDCAuthenticationCallbackView):
         except SuspiciousOperation as exc:  # a state this browser never started: forged or replayed
             logger.warning("Single sign-on callback refused: %s", exc)
             return self.login_failure()
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST /logout/: end Hindsight's session; after an SSO sign-in, then the provider's too.
+
+    Still POST-only with a CSRF token (Django's LogoutView); only where the browser goes next
+    changes: to the provider's end-session endpoint, which sends it back to the login page.
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        at_provider = provider_logout_url(request)  # read now: signing out flushes the session
+        response = super().post(request, *args, **kwargs)
+        if at_provider:
+            return HttpResponseRedirect(at_provider)
+        return response

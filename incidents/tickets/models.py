@@ -103,6 +103,9 @@ class TicketLink(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # When the ticket was last seen going from open to closed (None while open): the reconcile
+    # rechecks closed tickets for a while after this, in case a "reopened" webhook is missed.
+    closed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

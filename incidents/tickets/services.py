@@ -11,16 +11,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from incidents.choices import ActionStatus
-from incidents.conf import absolute_url
+from incidents.conf import absolute_url, hindsight_setting
 from incidents.jobs import job_enqueue
 from incidents.models import Job, RemediationAction
 from incidents.services import action_update
@@ -157,10 +158,15 @@ def _apply(link: TicketLink, *, closed: bool, status: str, first: bool = False) 
     """Record the ticket's state; on a change, close or reopen the item. Return True if it changed."""
     locked = TicketLink.objects.select_for_update().select_related("tracker").get(pk=link.pk)
     was_closed = locked.state == LinkState.CLOSED and not first
+    now = timezone.now()
     locked.state = LinkState.CLOSED if closed else LinkState.OPEN
     locked.remote_status = status[:100]
-    locked.last_synced_at = timezone.now()
-    locked.save(update_fields=["state", "remote_status", "last_synced_at"])
+    locked.last_synced_at = now
+    if not closed:
+        locked.closed_at = None
+    elif not was_closed or locked.closed_at is None:
+        locked.closed_at = now
+    locked.save(update_fields=["state", "remote_status", "last_synced_at", "closed_at"])
     if closed == was_closed:
         return False  # only a change of the ticket's state moves the item
     action = RemediationAction.objects.select_related("incident").filter(pk=locked.action_id).first()
@@ -238,25 +244,70 @@ def webhook_apply(*, tracker: TrackerConnection, headers: Mapping[str, str], pay
 # ---------------------------------------------------------------- reconcile
 
 
-def tickets_reconcile(*, limit: int = 500) -> dict[str, int]:
-    """Fetch the state of open tickets, in case a webhook was missed; forget old deliveries."""
-    checked = changed = failed = 0
-    links = (
-        TicketLink.objects.filter(state=LinkState.OPEN, tracker__active=True, action__deleted_at__isnull=True)
+# A closed ticket is fetched at most this often (an open one at every run), and only for
+# TICKETS_RECHECK_CLOSED_DAYS after it closed: reopening is rarer than closing, and old tickets
+# that are reopened have their webhook; this only catches a missed one.
+RECHECK_CLOSED_EVERY = timedelta(hours=1)
+
+
+def _reconcile_due(*, now: datetime, limit: int) -> QuerySet[TicketLink]:
+    """The links the next reconcile fetches, least recently synced first, at most `limit`.
+
+    Every open ticket; a closed one if it closed within TICKETS_RECHECK_CLOSED_DAYS and was not
+    synced within RECHECK_CLOSED_EVERY. A link that was never synced comes first.
+    """
+    due = Q(state=LinkState.OPEN)
+    days = int(hindsight_setting("TICKETS_RECHECK_CLOSED_DAYS"))
+    if days > 0:
+        due |= (
+            Q(state=LinkState.CLOSED, closed_at__gte=now - timedelta(days=days))
+            & (Q(last_synced_at__isnull=True) | Q(last_synced_at__lt=now - RECHECK_CLOSED_EVERY))
+        )  # fmt: skip
+    return (
+        TicketLink.objects.filter(due, tracker__active=True, action__deleted_at__isnull=True)
         .select_related("tracker")
-        .order_by("last_synced_at", "pk")[:limit]
+        .order_by(F("last_synced_at").asc(nulls_first=True), "pk")[:limit]
     )
-    for link in links:
+
+
+def _tracker_wide(error: TrackerError) -> bool:
+    """Whether a failed fetch says the tracker is down or refusing us, not that one ticket is gone."""
+    return error.retryable or error.status in (401, 403)
+
+
+def tickets_reconcile(*, limit: int = 500) -> dict[str, int]:
+    """Fetch tickets' states in case a webhook was missed (at most `limit` requests); forget old
+    deliveries.
+
+    Open tickets are fetched every run, recently closed ones now and then (`_reconcile_due`):
+    a closed ticket found open again reopens its item exactly as the "reopened" webhook does. A ticket
+    that cannot be fetched is counted as failed and the run goes on; after a failure that concerns
+    the whole tracker (no answer, 5xx, 429, a refused token) that tracker's other links wait for
+    the next run instead of each waiting for the same timeout.
+    """
+    checked = changed = failed = skipped = 0
+    down: set[int] = set()
+    for link in _reconcile_due(now=timezone.now(), limit=limit):
+        if link.tracker_id in down:
+            skipped += 1
+            continue
         try:
             remote = adapter_for(link.tracker).get(link.number)
         except TrackerError as error:
             failed += 1
+            if _tracker_wide(error):
+                down.add(link.tracker_id)
             logger.warning("ticket %s (%s) not reconciled: %s", link.key, link.tracker.name, error)
             continue
+        try:
+            changed += ticket_state_apply(link=link, closed=remote.closed, status=remote.status)
+        except ValidationError as error:  # the item refused the change; the others go on
+            failed += 1
+            logger.warning("ticket %s: its action item refused the tracker's state: %s", link.key, error)
+            continue
         checked += 1
-        changed += ticket_state_apply(link=link, closed=remote.closed, status=remote.status)
     WebhookReceipt.objects.filter(received_at__lt=timezone.now() - RECEIPTS_KEPT).delete()
-    return {"checked": checked, "changed": changed, "failed": failed}
+    return {"checked": checked, "changed": changed, "failed": failed, "skipped": skipped}
 
 
 # ---------------------------------------------------------------- what a ticket says

@@ -19,5 +19,5 @@ from incidents.tickets.services import tickets_reconcile
     expires=14 * 60,
 )
 def reconcile_tickets() -> dict[str, int]:
-    """Fetch open tickets' states from their trackers, in case a webhook was missed."""
+    """Fetch open (and recently closed) tickets' states from their trackers, in case a webhook was missed."""
     return tickets_reconcile()

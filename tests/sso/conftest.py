@@ -1,7 +1,8 @@
 """A real OpenID Connect provider for the SSO tests: django-oidc-provider in a Django project of its
 own (tests/sso/provider/), started as a subprocess on a free port with its own SQLite file, an RSA
-signing key, Hindsight's confidential client (redirect URI: the live server's /oidc/callback/) and
-one user whose `groups` claim a test sets with `provider.set_groups([...])`.
+signing key, Hindsight's confidential client (redirect URI: the live server's /oidc/callback/;
+post-logout redirect URI: its /login/) and one user whose `groups` claim a test sets with
+`provider.set_groups([...])`.
 
 If the provider cannot start, the tests that need it are skipped saying why; under CI (CI=true) they
 fail instead.
@@ -78,7 +79,8 @@ def oidc_provider(live_server: Any, tmp_path_factory: pytest.TempPathFactory) ->
     root = str(settings.BASE_DIR)
     setup = subprocess.run(  # noqa: S603 — our own interpreter and module
         [sys.executable, "-m", "tests.sso.provider.setup_provider", CLIENT_ID, CLIENT_SECRET,
-         f"{live_server.url}/oidc/callback/", USERNAME, PASSWORD, EMAIL, "Alice", "Smith"],
+         f"{live_server.url}/oidc/callback/", f"{live_server.url}/login/",
+         USERNAME, PASSWORD, EMAIL, "Alice", "Smith"],
         cwd=root, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     if setup.returncode:

@@ -8,6 +8,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import jwt
 import requests
 from django.contrib.auth import get_user_model
 from simple_history.utils import get_history_model_for_model
@@ -16,7 +17,7 @@ from incidents.permissions import role_of
 from incidents.services.accounts import api_token_create
 from incidents.sso.models import OidcIdentity
 from tests.factories import UserFactory
-from tests.sso.conftest import EMAIL, Provider, sign_in_with_sso
+from tests.sso.conftest import CLIENT_ID, EMAIL, Provider, sign_in_with_sso
 
 User = get_user_model()
 
@@ -222,3 +223,63 @@ def test_with_local_login_off_only_sso_signs_in_and_tokens_still_work(
     page = sign_in_with_sso(browser, live_server.url, next_url="/incidents/")
     assert urlparse(page.url).path == "/incidents/"
     assert signed_in(browser, live_server.url)
+
+
+def _sign_out(browser: requests.Session, base_url: str) -> requests.Response:
+    """Click "Sign out" (a POST with the CSRF token) and stop at Hindsight's answer."""
+    csrf = browser.cookies.get("csrftoken")
+    return browser.post(
+        f"{base_url}/logout/", data={"csrfmiddlewaretoken": csrf}, allow_redirects=False, timeout=10
+    )
+
+
+def test_signing_out_also_signs_out_at_the_provider(sso: Provider, live_server: Any) -> None:
+    browser = requests.Session()
+    sign_in_with_sso(browser, live_server.url)
+    end_session = requests.get(f"{sso.issuer}/.well-known/openid-configuration", timeout=10).json()[
+        "end_session_endpoint"
+    ]
+    # The pages' CSP lets the sign-out form's redirect reach the provider (browsers check it).
+    page = browser.get(f"{live_server.url}/", timeout=10)
+    assert f"form-action 'self' {sso.url}" in page.headers["Content-Security-Policy"]
+
+    response = _sign_out(browser, live_server.url)
+
+    assert response.status_code == 302
+    location = urlparse(response.headers["Location"])
+    assert location._replace(query="").geturl() == end_session
+    query = parse_qs(location.query)
+    assert query["post_logout_redirect_uri"] == [f"{live_server.url}/login/"]
+    assert query["client_id"] == [CLIENT_ID]
+    hint = jwt.decode(query["id_token_hint"][0], options={"verify_signature": False})
+    assert (hint["iss"], hint["aud"]) == (sso.issuer, CLIENT_ID)
+    assert not signed_in(browser, live_server.url)  # Hindsight's session is over already
+
+    landed = browser.get(response.headers["Location"], timeout=10)  # the provider sends us back
+
+    assert landed.status_code == 200
+    assert landed.url == f"{live_server.url}/login/"
+    assert "Sign in with Test IdP" in landed.text
+    # The provider's session is gone: "Sign in with Test IdP" asks for the password again.
+    again = browser.get(f"{live_server.url}/oidc/authenticate/", timeout=10)
+    assert urlparse(again.url).path == "/accounts/login/", again.url
+    assert not signed_in(browser, live_server.url)
+
+
+def test_with_logout_at_the_provider_off_the_provider_session_stays(
+    sso: Provider, live_server: Any, settings: Any
+) -> None:
+    settings.OIDC_LOGOUT_AT_PROVIDER = False
+    browser = requests.Session()
+    sign_in_with_sso(browser, live_server.url)
+    page = browser.get(f"{live_server.url}/", timeout=10)
+    assert "form-action 'self';" in page.headers["Content-Security-Policy"]
+
+    response = _sign_out(browser, live_server.url)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login/"
+    assert not signed_in(browser, live_server.url)
+    # Still signed in at the provider: no password asked, straight to its consent page.
+    again = browser.get(f"{live_server.url}/oidc/authenticate/", timeout=10)
+    assert urlparse(again.url).path.startswith("/openid/authorize"), again.url

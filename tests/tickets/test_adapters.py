@@ -244,14 +244,14 @@ def test_the_reconcile_closes_items_whose_webhook_was_missed(
     )
     httpserver.expect_request("/rest/api/3/issue/ED-24").respond_with_json(payload("jira_issue"))
 
-    assert tickets_reconcile() == {"checked": 2, "changed": 1, "failed": 0}
+    assert tickets_reconcile() == {"checked": 2, "changed": 1, "failed": 0, "skipped": 0}
 
     action.refresh_from_db()
     other.refresh_from_db()
     assert (action.status, action.completion_note) == ("done", "Closed in GitHub octocat/Hello-World#1347")
     assert other.status == "open"
     assert TicketLink.objects.get(action=other).last_synced_at is not None
-    # Closed links are not fetched again.
+    # A ticket just closed is not fetched again for an hour (tests/tickets/test_reconcile.py).
     assert tickets_reconcile()["checked"] == 1
 
 
@@ -262,7 +262,7 @@ def test_the_reconcile_skips_a_tracker_that_does_not_answer(
         action=action, tracker=github, state=LinkState.OPEN, number="1347", key="x#1347"
     )
     httpserver.expect_request("/repos/octocat/Hello-World/issues/1347").respond_with_json({}, 502)
-    assert tickets_reconcile() == {"checked": 0, "changed": 0, "failed": 1}
+    assert tickets_reconcile() == {"checked": 0, "changed": 0, "failed": 1, "skipped": 0}
     action.refresh_from_db()
     assert action.status == "open"
 
@@ -279,4 +279,9 @@ def test_the_reconcile_task_runs_by_name(db: Any) -> None:
 
     assert tasks.reconcile_tickets.name == "hindsight.tickets.reconcile"
     assert "hindsight.tickets.reconcile" in app.tasks
-    assert app.tasks["hindsight.tickets.reconcile"].apply().get() == {"checked": 0, "changed": 0, "failed": 0}
+    assert app.tasks["hindsight.tickets.reconcile"].apply().get() == {
+        "checked": 0,
+        "changed": 0,
+        "failed": 0,
+        "skipped": 0,
+    }

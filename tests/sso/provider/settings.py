@@ -40,5 +40,9 @@ CSRF_COOKIE_NAME = "op_csrftoken"
 LOGIN_URL = "/accounts/login/"
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 
+# RP-initiated logout needs nothing here: django-oidc-provider always serves /openid/end-session and
+# names it in discovery; it checks post_logout_redirect_uri against the client's registered ones.
+# (OIDC_SESSION_MANAGEMENT_ENABLE is the iframe-based Session Management spec, which Hindsight does
+# not use.)
 OIDC_USERINFO = "tests.sso.provider.claims.userinfo"
 OIDC_EXTRA_SCOPE_CLAIMS = "tests.sso.provider.claims.GroupsScopeClaims"
