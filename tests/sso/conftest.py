@@ -165,3 +165,12 @@ def sign_in_with_sso(browser: requests.Session, base_url: str, *, next_url: str 
         form = forms_of(response)[0]
         response = browser.post(form["action"], data={**form["fields"], "allow": "Authorize"}, timeout=20)
     return response
+
+
+def form_action(header: str) -> list[str]:
+    """The sources of a Content-Security-Policy's `form-action` (directives come in any order)."""
+    for directive in header.split(";"):
+        name, _, sources = directive.strip().partition(" ")
+        if name == "form-action":
+            return sources.split()
+    return []
