@@ -19,9 +19,9 @@ from incidents.importers.models import ImportedKind, ImportedRecord
 from incidents.importers.people import People
 from incidents.importers.records import RecordError, SourceRecord
 from incidents.importers.writer import (
+    declared_fields,
     entry_key,
     jobs_dropped,
-    times_of,
     write_actions,
     write_causes,
     write_sections,
@@ -109,20 +109,7 @@ def _create_many(records: list[SourceRecord], actor: Actor, people: People) -> l
         entries, given = _new_entries(record, people)
         positions.append(given)
         declarations.append(
-            Declaration(
-                title=record.title,
-                severity=record.severity,
-                summary=record.summary,
-                impact=record.impact,
-                services=record.services,
-                commander=commander,
-                private=record.private,
-                tags=record.tags,
-                status=record.status,
-                participants=participants,
-                entries=entries,
-                **times_of(record),
-            )
+            Declaration(**declared_fields(record, commander), participants=participants, entries=entries)
         )
     try:
         incidents = incidents_record_many(actor=actor, declarations=declarations)

@@ -160,22 +160,26 @@ def times_of(record: SourceRecord) -> dict[str, Any]:
     return times
 
 
+def declared_fields(record: SourceRecord, commander: Any) -> dict[str, Any]:
+    """What declaring the record's incident takes (`incident_declare`, or a batch's `Declaration`)."""
+    return {
+        "title": record.title,
+        "severity": record.severity,
+        "summary": record.summary,
+        "impact": record.impact,
+        "services": record.services,
+        "commander": commander,
+        "private": record.private,
+        "tags": record.tags,
+        "status": record.status,
+        **times_of(record),
+    }
+
+
 def _declare(record: SourceRecord, actor: Actor, people: People) -> Incident:
     commander = people.user(record.commander)
     with _blame(record):
-        return incident_declare(
-            actor=actor,
-            title=record.title,
-            severity=record.severity,
-            summary=record.summary,
-            impact=record.impact,
-            services=record.services,
-            commander=commander,
-            private=record.private,
-            tags=record.tags,
-            status=record.status,
-            **times_of(record),
-        )
+        return incident_declare(actor=actor, **declared_fields(record, commander))
 
 
 def _update(record: SourceRecord, incident: Incident, actor: Actor, people: People) -> Incident:
