@@ -15,12 +15,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from incidents.importers.models import ImportedKind, ImportedRecord
+from incidents.importers.models import ImportedRecord
 from incidents.importers.people import People
 from incidents.importers.records import RecordError, SourceRecord
 from incidents.importers.writer import (
     declared_fields,
     entry_key,
+    incident_link,
     jobs_dropped,
     write_actions,
     write_causes,
@@ -125,19 +126,10 @@ def _create_many(records: list[SourceRecord], actor: Actor, people: People) -> l
                 for index, record in enumerate(records)
             }
         ) from error
-    fingerprints = [record.fingerprint() for record in records]
     ImportedRecord.objects.bulk_create(
         [
-            ImportedRecord(
-                source=record.source,
-                kind=ImportedKind.INCIDENT,
-                external_id=record.external_id,
-                incident=incident,
-                url=record.url[:500],
-                imported_by=actor_or_none(actor),
-                fingerprint=fingerprint,
-            )
-            for record, incident, fingerprint in zip(records, incidents, fingerprints, strict=True)
+            incident_link(record, incident, actor=actor, fingerprint=record.fingerprint())
+            for record, incident in zip(records, incidents, strict=True)
         ]
     )
     for record, incident in zip(records, incidents, strict=True):

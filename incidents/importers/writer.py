@@ -123,15 +123,8 @@ def record_write(*, record: SourceRecord, actor: Actor, people: People, force: b
                 return WriteResult(UNCHANGED, link.incident)
             if link is None:
                 incident = _declare(record, actor, people)
-                link = ImportedRecord.objects.create(
-                    source=record.source,
-                    kind=ImportedKind.INCIDENT,
-                    external_id=record.external_id,
-                    incident=incident,
-                    url=record.url[:500],
-                    imported_by=actor_or_none(actor),
-                    fingerprint=fingerprint,
-                )
+                link = incident_link(record, incident, actor=actor, fingerprint=fingerprint)
+                link.save()
                 outcome = CREATED
             else:
                 incident = _update(record, link.incident, actor, people)
@@ -158,6 +151,21 @@ def times_of(record: SourceRecord) -> dict[str, Any]:
     if times["detected_at"] is None:
         times["detected_at"] = times["started_at"]
     return times
+
+
+def incident_link(
+    record: SourceRecord, incident: Incident, *, actor: Actor, fingerprint: str
+) -> ImportedRecord:
+    """The (unsaved) row that ties the incident made from a record to the record's id at the source."""
+    return ImportedRecord(
+        source=record.source,
+        kind=ImportedKind.INCIDENT,
+        external_id=record.external_id,
+        incident=incident,
+        url=record.url[:500],
+        imported_by=actor_or_none(actor),
+        fingerprint=fingerprint,
+    )
 
 
 def declared_fields(record: SourceRecord, commander: Any) -> dict[str, Any]:
