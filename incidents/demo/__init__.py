@@ -16,6 +16,7 @@ from django.db import transaction
 
 from incidents.choices import Role
 from incidents.demo import after_outage, before_outage, outage
+from incidents.demo.changes import record_changes
 from incidents.demo.clock import DemoClock, demo_clock
 from incidents.demo.story import Story
 from incidents.models import Incident
@@ -81,7 +82,8 @@ def _seed_start(now: datetime) -> datetime:
 
 
 def load_demo(out: Output) -> int:
-    """Create what is missing of the demo; return how many incidents (and finished records) were added."""
+    """Create what is missing of the demo; return how many records (incidents, finished postmortems,
+    reported changes) were added."""
     added = 0
     # The transaction is outside the clock: jobs are sent to the broker after commit, at real time.
     with transaction.atomic(), demo_clock() as clock:
@@ -115,4 +117,5 @@ def load_demo(out: Output) -> int:
             out.write(f"  {incident.reference} {incident.severity} {incident.status:<13} {incident.title}\n")
         for step in DEMO_STEPS:
             added += step(clock, users, out)
+        added += record_changes(now=now, outage_start=seed_start, out=out)
     return added

@@ -158,3 +158,16 @@ def test_the_demo_tells_a_whole_story(demo: str, client: Any, users: dict[str, A
     status_page = client.get(reverse("status-page")).content.decode()
     live = Incident.objects.filter(private=False, status__in=["investigating", "identified", "monitoring"])
     assert any(public.title in status_page for public in live if public.updates.filter(audience="public"))
+
+
+def test_pipelines_reported_changes_before_some_incidents(demo: str) -> None:
+    outage = Incident.objects.get(title=SEED_TITLE)
+    mobile = Incident.objects.get(title="Mobile app cannot connect: api-gateway returns 502")
+
+    near_outage = list(selectors.changes_near(incident=outage))
+    near_mobile = list(selectors.changes_near(incident=mobile))
+
+    assert [change.summary for change in near_outage][0] == "voice_mode enabled for 100% of users (was 5%)"
+    assert {change.kind for change in near_outage} == {"deploy", "feature_flag", "infra"}
+    assert [change.service.name for change in near_mobile] == ["mobile-gateway", "api-gateway"]
+    assert all(change.at <= timezone.now() for change in near_outage + near_mobile)

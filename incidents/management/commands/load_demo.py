@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from incidents.demo import PASSWORD, USERS, load_demo
+from incidents.models import Incident
 
 
 class Command(BaseCommand):
@@ -20,7 +21,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         added = load_demo(self.stdout)
         if added:
-            self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {added} incidents."))
+            incidents = Incident.objects.count()
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo data loaded: {incidents} incidents ({added} records added).")
+            )
         else:
             self.stdout.write("Demo data already loaded; nothing changed.")
         if not options["no_logins"]:
