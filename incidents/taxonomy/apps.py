@@ -31,6 +31,12 @@ class TaxonomyConfig(AppConfig):
             MODELS.append(("incident type", IncidentClassification))
         register_panel("profile", "taxonomy/_profile_link.html", order=50)
 
+        from incidents.demo import DEMO_STEPS
+        from incidents.taxonomy.demo import add_incident_types
+
+        if add_incident_types not in DEMO_STEPS:
+            DEMO_STEPS.append(add_incident_types)
+
         if apps.is_installed("incidents.postmortems"):
             # A type's template replaces the default one for its incidents' postmortems.
             from incidents.postmortems.hooks import TEMPLATE_PROVIDERS

@@ -171,3 +171,20 @@ def test_pipelines_reported_changes_before_some_incidents(demo: str) -> None:
     assert {change.kind for change in near_outage} == {"deploy", "feature_flag", "infra"}
     assert [change.service.name for change in near_mobile] == ["mobile-gateway", "api-gateway"]
     assert all(change.at <= timezone.now() for change in near_outage + near_mobile)
+
+
+def test_incident_types_are_defined_and_some_incidents_classified(users: dict[str, Any]) -> None:
+    from incidents.extensions import extensions_represent
+
+    outage = Incident.objects.get(title=SEED_TITLE)
+    leak = Incident.objects.get(title="API keys written to debug logs")
+
+    assert extensions_represent(outage) == {
+        "type": "availability",
+        "custom_fields": {"customers_affected": 2_400_000, "region": "global"},
+    }
+    assert extensions_represent(leak)["type"] == "security"
+    assert extensions_represent(leak)["custom_fields"]["security_lead"] == "priya"
+    typed = list(selectors.incident_list(user=users["viewer"], filters={"type": "availability"}))
+    assert outage in typed
+    assert leak not in typed
