@@ -23,6 +23,7 @@ from incidents.importers.writer import (
     entry_key,
     incident_link,
     jobs_dropped,
+    new_entry,
     write_actions,
     write_causes,
     write_sections,
@@ -145,17 +146,7 @@ def _new_entries(record: SourceRecord, people: People) -> tuple[list[NewEntry], 
     added: dict[str, tuple[int, NewEntry]] = {}
     for index, entry in enumerate(record.entries):
         key = entry_key(record, entry.external_id)
-        added[key] = (
-            added[key][0] if key in added else index,
-            NewEntry(
-                actor=people.user(entry.author),
-                kind=entry.kind,
-                body=entry.body,
-                occurred_at=entry.occurred_at,
-                is_key=entry.is_key,
-                external_id=key,
-            ),
-        )
+        added[key] = (added[key][0] if key in added else index, new_entry(record, entry, people))
     return [new for _, new in added.values()], [index for index, _ in added.values()]
 
 

@@ -30,7 +30,7 @@ from django.db.models.signals import post_save
 from incidents.choices import LIFECYCLE_FIELDS
 from incidents.importers.models import ImportedKind, ImportedRecord
 from incidents.importers.people import People
-from incidents.importers.records import RecordError, SourceRecord
+from incidents.importers.records import EntryRecord, RecordError, SourceRecord
 from incidents.models import Cause, Incident, Job, RemediationAction
 from incidents.postmortems.models import Section
 from incidents.postmortems.services import postmortem_ensure, section_update
@@ -231,6 +231,18 @@ def entry_key(record: SourceRecord, entry_id: str) -> str:
     return f"{record.source}:{entry_id}"[:200]
 
 
+def new_entry(record: SourceRecord, entry: EntryRecord, people: People) -> NewEntry:
+    """A source's entry as the timeline service takes it, keyed by its id at the source."""
+    return NewEntry(
+        actor=people.user(entry.author),
+        kind=entry.kind,
+        body=entry.body,
+        occurred_at=entry.occurred_at,
+        is_key=entry.is_key,
+        external_id=entry_key(record, entry.external_id),
+    )
+
+
 def _entries(record: SourceRecord, incident: Incident, people: People) -> None:
     keys = [entry_key(record, entry.external_id) for entry in record.entries]
     existing = {
@@ -242,15 +254,7 @@ def _entries(record: SourceRecord, incident: Incident, people: People) -> None:
     for index, (entry, key) in enumerate(zip(record.entries, keys, strict=True)):
         event = existing.get(key)
         if event is None:
-            new = NewEntry(
-                actor=people.user(entry.author),
-                kind=entry.kind,
-                body=entry.body,
-                occurred_at=entry.occurred_at,
-                is_key=entry.is_key,
-                external_id=key,
-            )
-            added[key] = (added[key][0] if key in added else index, new)
+            added[key] = (added[key][0] if key in added else index, new_entry(record, entry, people))
         elif not event.is_deleted:
             # An entry someone deleted here stays deleted; one they pinned stays pinned.
             data = {

@@ -30,6 +30,7 @@ from incidents.services.incidents import (
     next_numbers,
     on_resolved,
     service_get_or_create,
+    service_name_clean,
     services_named,
 )
 from incidents.services.roles import notify_named
@@ -224,9 +225,11 @@ def incidents_record_many(*, actor: Actor, declarations: Sequence[Declaration]) 
     for position, declaration in enumerate(declarations):
         found, checked = _declaration_check(declaration, actor=actor, now=now)
         found.update(timeline_entries_errors(declaration.entries))
-        for name in declaration.services:
-            if isinstance(name, str) and len(" ".join(name.split())) > 100:
-                found["services"] = "Service names are at most 100 characters."
+        for name in _named(declaration.services):
+            try:
+                service_name_clean(name)
+            except ValidationError as error:
+                found["services"] = error.message_dict["services"][0]
         errors.update({f"[{position}].{key}": message for key, message in found.items()})
         checks.append(checked)
     if errors:
@@ -278,10 +281,14 @@ def incidents_record_many(*, actor: Actor, declarations: Sequence[Declaration]) 
     return incidents
 
 
+def _named(names: Iterable[Any]) -> list[Any]:
+    """The service names given, blank ones left out (as `incident_declare` leaves them out)."""
+    return [name for name in names if str(name).strip()]
+
+
 def _services_by_name(names: Iterable[Any]) -> dict[str, Service]:
     """The services named (any case), created on first use: one query for those that exist."""
-    wanted = {" ".join(str(name).split()).lower(): " ".join(str(name).split()) for name in names}
-    wanted.pop("", None)
+    wanted = {service_name_clean(name).lower(): service_name_clean(name) for name in _named(names)}
     found: dict[str, Service] = {
         service.name.lower(): service
         for service in Service.objects.annotate(lowered=Lower("name")).filter(lowered__in=list(wanted))
@@ -303,11 +310,7 @@ def _services_set_many(
     Link = Incident.services.through
     links: list[Any] = []
     for incident, declaration in zip(incidents, declarations, strict=True):
-        chosen = {
-            services[" ".join(str(name).split()).lower()].pk
-            for name in declaration.services
-            if str(name).strip()
-        }
+        chosen = {services[service_name_clean(name).lower()].pk for name in _named(declaration.services)}
         links.extend(Link(incident_id=incident.pk, service_id=pk) for pk in sorted(chosen))
     if not links:
         return

@@ -48,13 +48,19 @@ def next_numbers(count: int) -> range:
     return range(last - count + 1, last + 1)
 
 
-def service_get_or_create(name: str) -> Service:
-    """Return the service called `name` (case-insensitive), creating it on first use."""
+def service_name_clean(name: Any) -> str:
+    """A service's name as stored (spaces collapsed); ValidationError keyed `services` if unusable."""
     clean = " ".join(str(name).split())
     if not clean:
         raise ValidationError({"services": "A service needs a name."})
     if len(clean) > 100:
         raise ValidationError({"services": "Service names are at most 100 characters."})
+    return clean
+
+
+def service_get_or_create(name: str) -> Service:
+    """Return the service called `name` (case-insensitive), creating it on first use."""
+    clean = service_name_clean(name)
     existing = Service.objects.filter(name__iexact=clean).first()
     if existing:
         return existing

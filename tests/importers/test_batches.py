@@ -237,3 +237,12 @@ def test_batches_split_a_large_import_and_a_viewer_cannot_import(db: Any, monkey
     assert refused.counts["failed"] == 1
     assert "responders" in refused.errors[0].message
     assert Incident.objects.count() == 5
+
+
+def test_a_service_name_the_service_refuses_fails_its_record_alone(db: Any) -> None:
+    report = _run([_record(1, services=["checkout", "x" * 101]), _record(2, services=["  ", "checkout"])])
+
+    assert (report.errors[0].record, report.errors[0].field) == ("test R1", "services")
+    assert "at most 100 characters" in report.errors[0].message
+    # A blank name is left out, as `incident_declare` leaves it out.
+    assert list(Incident.objects.get().services.values_list("name", flat=True)) == ["checkout"]
